@@ -1,0 +1,257 @@
+//! Diagnostics: one type for every stage, stable codes, rendering kept apart.
+//!
+//! Each stage creates [`Diagnostic`]s where the problem arises (a primary label on the offending
+//! token, secondary labels on the declarations that made it wrong, a help line saying what to
+//! write). Nothing stops early: stages collect into a [`Diagnostics`] sink and the driver
+//! reports all of them, sorted by file and position, once each.
+
+use std::fmt;
+
+use crate::source::{SourceMap, Span};
+
+/// How bad a diagnostic is. Errors fail the run (exit 1) and nothing is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+macro_rules! codes {
+    ($($variant:ident = $code:literal, $severity:ident, $title:literal;)*) => {
+        /// Every diagnostic code topoc can emit. Codes are stable and never reused; each has
+        /// an explanation in `docs/codes/CODE.md`, printed by `topoc explain CODE`.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code { $($variant,)* }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $code,)* }
+            }
+
+            pub fn severity(self) -> Severity {
+                match self { $(Code::$variant => Severity::$severity,)* }
+            }
+
+            /// A one-line summary, used by `topoc explain --list`.
+            pub fn title(self) -> &'static str {
+                match self { $(Code::$variant => $title,)* }
+            }
+
+            pub fn explanation(self) -> &'static str {
+                match self {
+                    $(Code::$variant => include_str!(concat!("../../docs/codes/", $code, ".md")),)*
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    SyntaxError = "E0101", Error, "syntax error";
+    UnterminatedString = "E0102", Error, "unterminated string";
+    InvalidEscape = "E0103", Error, "invalid escape sequence in a string";
+    IntegerOutOfRange = "E0104", Error, "integer out of range";
+    UnclosedDelimiter = "E0105", Error, "unclosed delimiter";
+    InvalidSourceText = "E0106", Error, "source file is not valid UTF-8";
+    UnknownReference = "E0201", Error, "reference to something that is not defined";
+    WrongKind = "E0202", Error, "reference to a definition of the wrong kind";
+    DuplicateDefinition = "E0203", Error, "two definitions with the same kind and name";
+    UnknownAttribute = "E0204", Error, "attribute not known for this kind";
+    MissingAttribute = "E0205", Error, "required attribute missing";
+    WrongType = "E0206", Error, "value of the wrong type";
+    UnknownCluster = "E0207", Error, "`to` names a cluster that is not declared";
+    EmptySelector = "E0208", Error, "label selector matches no cluster";
+    ImportNotFound = "E0209", Error, "imported file not found";
+    ImportCycle = "E0210", Error, "files import each other in a cycle";
+    InvalidValue = "E0211", Error, "value not allowed here";
+    UnknownDefinitionKind = "E0212", Error, "unknown kind of definition";
+    DuplicateAttribute = "E0213", Error, "attribute set twice";
+    ParentNotDistributed = "E0301", Error, "route lands in a cluster its parent gateway does not";
+    BackendNotDistributed = "E0302", Error, "route lands in a cluster its backend does not";
+    SecretNotDistributed = "E0303", Error, "gateway lands in a cluster its TLS secret does not";
+    ServiceNotRunning = "E0304", Error, "upstream lands in a cluster where its service does not run";
+    PortNotOnService = "E0305", Error, "port is not a port of the service";
+    InvalidName = "E0310", Error, "name is not a valid Kubernetes name";
+    ListenerProtocolConflict = "E0320", Error, "listeners on one port with conflicting protocols";
+    DuplicateListener = "E0321", Error, "two listeners with the same name";
+    ListenerHostnameConflict = "E0322", Error, "two listeners with the same port, protocol and hostname";
+    ListenerTlsShape = "E0323", Error, "listener TLS settings do not fit its protocol";
+    TemplateError = "E0401", Error, "a standard template failed to render valid YAML";
+    LandsNowhere = "W0301", Warning, "definition lands in no cluster";
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Code {
+    /// Look a code up by its text, case-insensitively (`topoc explain e0301` works).
+    pub fn parse(text: &str) -> Option<Code> {
+        Code::ALL
+            .iter()
+            .copied()
+            .find(|c| c.as_str().eq_ignore_ascii_case(text.trim()))
+    }
+}
+
+/// A labelled span.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Label {
+    pub span: Span,
+    pub text: String,
+}
+
+/// One problem found in the input.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Diagnostic {
+    pub code: Code,
+    pub message: String,
+    /// The offending value.
+    pub primary: Label,
+    /// The declarations that make it wrong ("required here", "the gateway goes here").
+    pub secondary: Vec<Label>,
+    /// What to write instead.
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(
+        code: Code,
+        message: impl Into<String>,
+        span: Span,
+        label: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            code,
+            message: message.into(),
+            primary: Label {
+                span,
+                text: label.into(),
+            },
+            secondary: Vec::new(),
+            help: None,
+        }
+    }
+
+    pub fn with_label(mut self, span: Span, text: impl Into<String>) -> Self {
+        self.secondary.push(Label {
+            span,
+            text: text.into(),
+        });
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn severity(&self) -> Severity {
+        self.code.severity()
+    }
+}
+
+/// The sink every stage reports into.
+#[derive(Default, Debug)]
+pub struct Diagnostics {
+    items: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    pub fn push(&mut self, d: Diagnostic) {
+        self.items.push(d);
+    }
+
+    pub fn extend(&mut self, ds: impl IntoIterator<Item = Diagnostic>) {
+        self.items.extend(ds);
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.items.iter().any(|d| d.severity() == Severity::Error)
+    }
+
+    /// All diagnostics, sorted by file, position and code, each reported once.
+    pub fn into_sorted(mut self, sources: &SourceMap) -> Vec<Diagnostic> {
+        self.items.sort_by(|a, b| {
+            let key = |d: &Diagnostic| {
+                (
+                    sources.get(d.primary.span.file).name.clone(),
+                    d.primary.span.start,
+                    d.primary.span.end,
+                    d.code,
+                    d.message.clone(),
+                )
+            };
+            key(a).cmp(&key(b))
+        });
+        self.items.dedup();
+        self.items
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.items.iter()
+    }
+}
+
+/// Closest candidate by edit distance, for "did you mean" help lines.
+pub fn did_you_mean<'a>(
+    wanted: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let limit = (wanted.chars().count() / 3).max(1);
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(wanted, c), c))
+        .filter(|&(d, _)| d <= limit)
+        .min()
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, &cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_parse_back() {
+        let mut seen = std::collections::BTreeSet::new();
+        for &code in Code::ALL {
+            assert!(seen.insert(code.as_str()), "duplicate code {code}");
+            assert_eq!(Code::parse(&code.as_str().to_lowercase()), Some(code));
+        }
+    }
+
+    #[test]
+    fn did_you_mean_finds_close_names() {
+        assert_eq!(
+            did_you_mean("gatway", ["gateway", "route"]),
+            Some("gateway")
+        );
+        assert_eq!(did_you_mean("xyz", ["gateway", "route"]), None);
+    }
+}

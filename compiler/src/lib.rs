@@ -1,0 +1,123 @@
+//! topoc: a build-time compiler for multi-cluster gateway topologies.
+//!
+//! A run is a pipeline of stages, one module each:
+//!
+//! 1. [`load::load`] reads the `.topo` files, their imports and the embedded [`stdlib`], and
+//!    [`syntax::parse`] turns each into a syntax tree;
+//! 2. [`resolve::resolve`] links the trees into a typed [`model::Program`];
+//!    [`graph::DepGraph::build`] records who references what, and [`resolve::place::place`]
+//!    computes the clusters each definition lands in;
+//! 3. [`check::check`] runs the consistency rules per cluster;
+//! 4. [`render::render`] turns the program into Kubernetes objects per cluster;
+//! 5. [`emit::plan`] lays them out as files and [`emit::write`] writes them atomically.
+//!
+//! [`compile`] drives stages 1–5 in memory; the binary adds the command line and the writing.
+//! Every stage reports into one [`diag::Diagnostics`] sink and the run reports all of them.
+
+#![forbid(unsafe_code)]
+
+pub mod check;
+pub mod diag;
+pub mod emit;
+pub mod graph;
+pub mod load;
+pub mod model;
+pub mod render;
+pub mod report;
+pub mod resolve;
+pub mod source;
+pub mod stdlib;
+pub mod syntax;
+pub mod yaml;
+
+use std::path::PathBuf;
+
+use diag::{Code, Diagnostic, Diagnostics, Severity};
+use source::{SourceMap, Span};
+
+/// What a run should produce.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// Render and lay out the output (`build`); `false` stops after the checks (`check`).
+    pub render: bool,
+    pub layout: emit::Layout,
+}
+
+/// The result of a run: every diagnostic and, when there was no error, the output tree.
+pub struct Compilation {
+    pub sources: SourceMap,
+    /// Sorted by file and position, each once.
+    pub diagnostics: Vec<Diagnostic>,
+    pub tree: Option<emit::Tree>,
+    /// Files read from disk, in load order.
+    pub inputs: Vec<PathBuf>,
+}
+
+impl Compilation {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity() == Severity::Error)
+    }
+}
+
+/// Compile the `.topo` files and folders in `paths`. Only unreadable command-line inputs are
+/// an `Err`; everything wrong with the program is a diagnostic.
+pub fn compile(paths: &[PathBuf], options: Options) -> Result<Compilation, load::LoadError> {
+    let mut diags = Diagnostics::default();
+    let loaded = load::load(paths, &mut diags)?;
+    let program = resolve::resolve(&loaded, &mut diags);
+    let mut sources = loaded.sources;
+    let mut tree = None;
+    if let Some(program) = program {
+        let graph = graph::DepGraph::build(&program);
+        let placement = resolve::place::place(&program, &graph, &mut diags);
+        check::check(
+            &check::Input {
+                program: &program,
+                graph: &graph,
+                placement: &placement,
+            },
+            &mut diags,
+        );
+        if options.render && !diags.has_errors() {
+            match render::render(&program, &placement) {
+                Ok(bundles) => tree = Some(emit::plan(&bundles, options.layout)),
+                Err(errors) => {
+                    for e in errors {
+                        diags.push(template_diagnostic(&mut sources, e));
+                    }
+                }
+            }
+        }
+    }
+    let diagnostics = diags.into_sorted(&sources);
+    Ok(Compilation {
+        sources,
+        diagnostics,
+        tree,
+        inputs: loaded.inputs,
+    })
+}
+
+/// A template failure points into the rendered text (added as a source of its own), so the
+/// report shows the exact line the template produced.
+fn template_diagnostic(sources: &mut SourceMap, e: render::TemplateError) -> Diagnostic {
+    let (text, line, column) = e.rendered.unwrap_or_default();
+    let name = format!("{} (rendered for {})", e.template, e.what);
+    let offset = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum::<usize>()
+        + column.saturating_sub(1);
+    let offset = offset.min(text.len());
+    let file = sources.add(name, text);
+    Diagnostic::new(
+        Code::TemplateError,
+        format!("template {} failed: {}", e.template, e.message),
+        Span::new(file, offset, offset),
+        "here",
+    )
+    .with_help("this is a bug in topoc's standard library; please report it with this message")
+}

@@ -1,0 +1,318 @@
+//! Reading the input: the files and folders named on the command line, their imports, and the
+//! embedded standard library. Produces the parsed files in a deterministic order.
+
+use std::collections::HashMap;
+use std::io;
+use std::path::{Component, Path, PathBuf};
+
+use walkdir::WalkDir;
+
+use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::source::{FileId, SourceMap, Span};
+use crate::stdlib;
+use crate::syntax::{self, ast};
+
+/// Largest source file accepted; larger input is almost certainly not a topology.
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Every file of a program, parsed.
+pub struct Loaded {
+    pub sources: SourceMap,
+    pub files: Vec<(FileId, ast::File)>,
+    /// Every file read from disk, for `--depfile` and rebuild tools.
+    pub inputs: Vec<PathBuf>,
+}
+
+/// An input that could not be read at all (exit code 2, not a diagnostic).
+#[derive(Debug)]
+pub struct LoadError {
+    pub path: PathBuf,
+    pub error: io::Error,
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot read {}: {}", self.path.display(), self.error)
+    }
+}
+
+/// Where a file came from, which decides how its relative imports resolve.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Origin {
+    Stdlib(String),
+    Disk(PathBuf),
+}
+
+struct Loader {
+    sources: SourceMap,
+    files: Vec<(FileId, ast::File)>,
+    inputs: Vec<PathBuf>,
+    seen: HashMap<Origin, FileId>,
+    /// Files whose imports are being loaded, for cycle detection.
+    stack: Vec<(Origin, FileId)>,
+}
+
+/// Load the prelude, then every `.topo` file of `paths` (folders walked in sorted order), then
+/// their imports, depth first.
+pub fn load(paths: &[PathBuf], diags: &mut Diagnostics) -> Result<Loaded, LoadError> {
+    let mut loader = Loader {
+        sources: SourceMap::default(),
+        files: Vec::new(),
+        inputs: Vec::new(),
+        seen: HashMap::new(),
+        stack: Vec::new(),
+    };
+    loader.load_stdlib(stdlib::PRELUDE, None, diags);
+    for path in paths {
+        for file in topo_files(path)? {
+            loader.load_disk(&file, None, diags)?;
+        }
+    }
+    Ok(Loaded {
+        sources: loader.sources,
+        files: loader.files,
+        inputs: loader.inputs,
+    })
+}
+
+/// A file, or every `.topo` file below a folder, sorted by path.
+fn topo_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    let meta = std::fs::metadata(path).map_err(|error| LoadError {
+        path: path.to_path_buf(),
+        error,
+    })?;
+    if !meta.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut files = Vec::new();
+    for entry in WalkDir::new(path).sort_by_file_name() {
+        let entry = entry.map_err(|e| LoadError {
+            path: e.path().unwrap_or(path).to_path_buf(),
+            error: e
+                .into_io_error()
+                .unwrap_or_else(|| io::Error::other("filesystem loop")),
+        })?;
+        if entry.file_type().is_file() && entry.path().extension().is_some_and(|e| e == "topo") {
+            files.push(entry.into_path());
+        }
+    }
+    Ok(files)
+}
+
+/// Lexically normalise `a/./b/../c` to `a/c`, so one file imported two ways is loaded once and
+/// diagnostics print clean relative names.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for comp in path.components() {
+        match comp {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+impl Loader {
+    fn add_parsed(
+        &mut self,
+        origin: Origin,
+        name: String,
+        text: String,
+        diags: &mut Diagnostics,
+    ) -> FileId {
+        let id = self.sources.add(name, text);
+        self.seen.insert(origin.clone(), id);
+        let (file, errors) = syntax::parse(id, &self.sources.get(id).text);
+        diags.extend(errors);
+        let imports: Vec<(String, Span)> = file
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                ast::Item::Import { path, span } => Some((path.clone(), *span)),
+                _ => None,
+            })
+            .collect();
+        self.files.push((id, file));
+        self.stack.push((origin.clone(), id));
+        for (path, span) in imports {
+            self.import(&origin, &path, span, diags);
+        }
+        self.stack.pop();
+        id
+    }
+
+    fn load_stdlib(&mut self, name: &str, from: Option<Span>, diags: &mut Diagnostics) {
+        let origin = Origin::Stdlib(name.to_string());
+        if self.check_seen(&origin, from, diags) {
+            return;
+        }
+        match stdlib::module(name) {
+            Some(text) => {
+                self.add_parsed(
+                    origin,
+                    format!("stdlib/{name}.topo"),
+                    text.to_string(),
+                    diags,
+                );
+            }
+            None => {
+                if let Some(span) = from {
+                    let known: Vec<&str> = stdlib::module_names().collect();
+                    let mut d = Diagnostic::new(
+                        Code::ImportNotFound,
+                        format!("there is no standard module `{name}`"),
+                        span,
+                        "not a standard module",
+                    );
+                    d = d.with_help(
+                        match crate::diag::did_you_mean(name, known.iter().copied()) {
+                            Some(m) => format!("did you mean `stdlib/{m}`?"),
+                            None => format!("the standard modules are: {}", known.join(", ")),
+                        },
+                    );
+                    diags.push(d);
+                }
+            }
+        }
+    }
+
+    /// True when the file is already loaded (or being loaded: then it is a cycle).
+    fn check_seen(&mut self, origin: &Origin, from: Option<Span>, diags: &mut Diagnostics) -> bool {
+        if !self.seen.contains_key(origin) {
+            return false;
+        }
+        if let (Some(span), Some(pos)) = (from, self.stack.iter().position(|(o, _)| o == origin)) {
+            let chain: Vec<&str> = self.stack[pos..]
+                .iter()
+                .map(|(_, id)| self.sources.get(*id).name.as_str())
+                .chain(std::iter::once(
+                    self.sources.get(self.stack[pos].1).name.as_str(),
+                ))
+                .collect();
+            diags.push(
+                Diagnostic::new(
+                    Code::ImportCycle,
+                    format!("import cycle: {}", chain.join(" → ")),
+                    span,
+                    "this import closes the cycle",
+                )
+                .with_help("imports are not needed both ways: every definition is visible in the whole program; remove one of the imports"),
+            );
+        }
+        true
+    }
+
+    fn load_disk(
+        &mut self,
+        path: &Path,
+        from: Option<Span>,
+        diags: &mut Diagnostics,
+    ) -> Result<(), LoadError> {
+        let path = normalize(path);
+        let origin = Origin::Disk(path.clone());
+        if self.check_seen(&origin, from, diags) {
+            return Ok(());
+        }
+        let read = std::fs::metadata(&path).and_then(|m| {
+            if m.len() > MAX_FILE_BYTES {
+                Err(io::Error::other(format!(
+                    "larger than the limit of {MAX_FILE_BYTES} bytes"
+                )))
+            } else {
+                std::fs::read(&path)
+            }
+        });
+        let bytes = match read {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                return match from {
+                    // A missing import is the program's error, with a span.
+                    Some(span) => {
+                        diags.push(
+                            Diagnostic::new(
+                                Code::ImportNotFound,
+                                format!("cannot read `{}`: {error}", path.display()),
+                                span,
+                                "imported here",
+                            )
+                            .with_help("import paths are relative to the importing file; write `./NAME.topo` for a file beside it"),
+                        );
+                        Ok(())
+                    }
+                    None => Err(LoadError { path, error }),
+                };
+            }
+        };
+        self.inputs.push(path.clone());
+        let name = path.to_string_lossy().into_owned();
+        match String::from_utf8(bytes) {
+            Ok(mut text) => {
+                // A byte order mark is not part of the program.
+                if text.starts_with('\u{feff}') {
+                    text.replace_range(..3, "   ");
+                }
+                self.add_parsed(origin, name, text, diags);
+            }
+            Err(e) => {
+                let at = e.utf8_error().valid_up_to();
+                let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                let id = self.sources.add(name, lossy);
+                self.seen.insert(origin, id);
+                // The valid prefix is copied unchanged, so the replacement character starts at `at`.
+                let start = at;
+                diags.push(
+                    Diagnostic::new(
+                        Code::InvalidSourceText,
+                        "source file is not valid UTF-8",
+                        Span::new(id, start, start + '\u{fffd}'.len_utf8()),
+                        "invalid byte sequence",
+                    )
+                    .with_help("save the file as UTF-8"),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn import(&mut self, from: &Origin, path: &str, span: Span, diags: &mut Diagnostics) {
+        if let Some(name) = path.strip_prefix("stdlib/") {
+            self.load_stdlib(name.trim_end_matches(".topo"), Some(span), diags);
+            return;
+        }
+        match from {
+            Origin::Disk(importer) => {
+                let base = importer.parent().unwrap_or(Path::new(""));
+                // A read error of an import is reported as a diagnostic inside load_disk.
+                let _ = self.load_disk(&base.join(path), Some(span), diags);
+            }
+            Origin::Stdlib(_) => diags.push(Diagnostic::new(
+                Code::ImportNotFound,
+                "standard modules can only import other standard modules",
+                span,
+                "not a standard module",
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_folds_dots() {
+        assert_eq!(
+            normalize(Path::new("a/./b/../c.topo")),
+            PathBuf::from("a/c.topo")
+        );
+        assert_eq!(
+            normalize(Path::new("../x.topo")),
+            PathBuf::from("../x.topo")
+        );
+    }
+}

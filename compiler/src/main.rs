@@ -1,0 +1,194 @@
+//! The `topoc` command line.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use topoc::diag::{Code, Severity};
+use topoc::{emit, report, Compilation, Options};
+
+/// Exit codes: 0 success (warnings allowed), 1 the input has errors, 2 usage or I/O failure.
+const EXIT_INPUT: u8 = 1;
+const EXIT_IO: u8 = 2;
+
+#[derive(Parser)]
+#[command(
+    name = "topoc",
+    version,
+    about = "Compile multi-cluster gateway topologies into checked, per-cluster Kubernetes manifests"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Lint {
+    /// Treat every warning as an error.
+    Warnings,
+}
+
+#[derive(clap::Args)]
+struct Common {
+    /// `.topo` files or folders (every `.topo` file below a folder, in sorted order).
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Colors in diagnostics.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    color: Color,
+    /// Fail on warnings too.
+    #[arg(long = "deny", value_enum)]
+    deny: Vec<Lint>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check the topology and write one folder of manifests per cluster.
+    Build {
+        #[command(flatten)]
+        common: Common,
+        /// Output folder. Files topoc wrote before and no longer produces are removed.
+        #[arg(long, short)]
+        out: PathBuf,
+        /// `files`: DIR/<cluster>/<namespace>/<kind>-<name>.yaml with a kustomization.yaml;
+        /// `bundle`: one multi-document DIR/<cluster>.yaml.
+        #[arg(long, value_enum, default_value_t = emit::Layout::Files)]
+        layout: emit::Layout,
+        /// Write into a non-empty folder that topoc did not create.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Parse, resolve and check only; write nothing.
+    Check {
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Explain a diagnostic code, with a failing and a fixed example.
+    Explain {
+        /// A code such as E0301.
+        code: Option<String>,
+        /// List every code with its summary.
+        #[arg(long)]
+        list: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Build {
+            common,
+            out,
+            layout,
+            force,
+        } => {
+            let Some(c) = run(
+                &common,
+                Options {
+                    render: true,
+                    layout,
+                },
+            ) else {
+                return ExitCode::from(EXIT_IO);
+            };
+            if failed(&c, &common) {
+                return ExitCode::from(EXIT_INPUT);
+            }
+            let Some(tree) = &c.tree else {
+                return ExitCode::from(EXIT_INPUT);
+            };
+            match emit::write(&out, tree, force) {
+                Ok(stats) => {
+                    eprintln!(
+                        "topoc: {} files in {} ({} written, {} unchanged, {} removed)",
+                        tree.len(),
+                        out.display(),
+                        stats.written,
+                        stats.unchanged,
+                        stats.removed
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(EXIT_IO)
+                }
+            }
+        }
+        Command::Check { common } => {
+            let Some(c) = run(
+                &common,
+                Options {
+                    render: false,
+                    ..Options::default()
+                },
+            ) else {
+                return ExitCode::from(EXIT_IO);
+            };
+            if failed(&c, &common) {
+                ExitCode::from(EXIT_INPUT)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Command::Explain { code, list } => explain(code.as_deref(), list),
+    }
+}
+
+/// Compile and print the diagnostics; `None` when an input could not be read.
+fn run(common: &Common, options: Options) -> Option<Compilation> {
+    match topoc::compile(&common.paths, options) {
+        Ok(c) => {
+            let color = match common.color {
+                Color::Always => true,
+                Color::Never => false,
+                Color::Auto => std::io::stderr().is_terminal(),
+            };
+            let text = report::render_all(&c.diagnostics, &c.sources, color);
+            let _ = std::io::stderr().write_all(text.as_bytes());
+            Some(c)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            None
+        }
+    }
+}
+
+fn failed(c: &Compilation, common: &Common) -> bool {
+    c.has_errors()
+        || (common.deny.contains(&Lint::Warnings)
+            && c.diagnostics
+                .iter()
+                .any(|d| d.severity() == Severity::Warning))
+}
+
+fn explain(code: Option<&str>, list: bool) -> ExitCode {
+    if list || code.is_none() {
+        for c in Code::ALL {
+            println!("{c}  {}", c.title());
+        }
+        return ExitCode::SUCCESS;
+    }
+    let text = code.unwrap_or_default();
+    match Code::parse(text) {
+        Some(c) => {
+            print!("{}", c.explanation());
+            ExitCode::SUCCESS
+        }
+        None => {
+            eprintln!(
+                "error: `{text}` is not a topoc diagnostic code; `topoc explain --list` lists them"
+            );
+            ExitCode::from(EXIT_IO)
+        }
+    }
+}

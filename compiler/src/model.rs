@@ -1,0 +1,363 @@
+//! The resolved topology: typed definitions linked by typed ids.
+//!
+//! `resolve` builds it from the syntax tree; every later stage reads only this. References are
+//! ids into the program's vectors, so a dangling reference cannot exist past `resolve`, and
+//! choices are enums, so a listener cannot have two protocols or a backend two targets.
+
+use std::collections::BTreeMap;
+
+use crate::source::Span;
+
+macro_rules! ids {
+    ($($(#[$doc:meta])* $name:ident;)*) => {$(
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(pub u32);
+        impl $name {
+            pub fn index(self) -> usize { self.0 as usize }
+        }
+    )*};
+}
+
+ids! {
+    /// Index into [`Program::clusters`].
+    ClusterId;
+    /// Index into [`Program::classes`].
+    ClassId;
+    /// Index into [`Program::services`].
+    ServiceId;
+    /// Index into [`Program::upstreams`].
+    UpstreamId;
+    /// Index into [`Program::gateways`].
+    GatewayId;
+    /// Index into [`Program::routes`].
+    RouteId;
+    /// Index into [`Program::secrets`].
+    SecretId;
+}
+
+/// A value with the span it was written at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+/// A name of a definition or listener, with its span.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Name {
+    pub text: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// The cluster where the relay's source objects live (seed 000). Receives nothing unless an
+    /// object names it in `to`.
+    Management,
+    Workload,
+}
+
+#[derive(Clone, Debug)]
+pub struct Cluster {
+    pub name: Name,
+    pub role: Role,
+    pub labels: BTreeMap<String, String>,
+    /// For the management cluster: the namespace its source objects live in, used in the
+    /// `gloo.solo.io/distributed-source` annotation.
+    pub namespace: String,
+}
+
+/// Metadata shared by every namespaced definition.
+#[derive(Clone, Debug)]
+pub struct Meta {
+    pub name: Name,
+    pub namespace: Spanned<String>,
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+    /// The whole definition, for secondary labels.
+    pub span: Span,
+}
+
+/// Where a definition goes, as written in `to` (or `runs-in`).
+#[derive(Clone, Debug)]
+pub enum Distribution {
+    /// Every workload cluster.
+    All,
+    None,
+    Clusters(Vec<ClusterId>),
+    /// Clusters whose labels contain all these pairs.
+    Selector(BTreeMap<String, String>),
+}
+
+/// A GatewayClass: declared in `stdlib/` for vendor classes, or by the user.
+#[derive(Clone, Debug)]
+pub struct Class {
+    pub name: Name,
+    pub controller: String,
+    /// The class that workload clusters use instead of this one: Gloo's relay rewrites
+    /// `gloo-gateway-distribute` to `gloo-gateway` when it copies a Gateway (seed 000).
+    pub workload_class: Option<ClassId>,
+    /// Whether topoc emits the GatewayClass object; vendor classes are installed by the vendor.
+    pub emit: bool,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct ServicePort {
+    pub name: Option<String>,
+    pub port: u16,
+    pub target_port: Option<u16>,
+    pub app_protocol: Option<String>,
+    pub span: Span,
+}
+
+/// A workload's Service: where it runs and its ports. Referenced by upstreams and routes.
+#[derive(Clone, Debug)]
+pub struct Service {
+    pub meta: Meta,
+    pub ports: Vec<ServicePort>,
+    pub runs_in: Spanned<Distribution>,
+}
+
+/// A Gloo `Upstream` backed by a Kubernetes Service.
+#[derive(Clone, Debug)]
+pub struct Upstream {
+    pub meta: Meta,
+    pub service: Spanned<ServiceId>,
+    pub port: Spanned<u16>,
+    pub to: Option<Spanned<Distribution>>,
+}
+
+/// A TLS Secret that exists in the clusters (created by another tool); never key material.
+#[derive(Clone, Debug)]
+pub struct Secret {
+    pub meta: Meta,
+    pub to: Option<Spanned<Distribution>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Protocol {
+    Http,
+    Https,
+    Tcp,
+    Tls,
+}
+
+impl Protocol {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Http => "HTTP",
+            Protocol::Https => "HTTPS",
+            Protocol::Tcp => "TCP",
+            Protocol::Tls => "TLS",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RoutesFrom {
+    Same,
+    All,
+    /// Namespaces whose labels match.
+    Selector(BTreeMap<String, String>),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TlsMode {
+    Terminate,
+    Passthrough,
+}
+
+#[derive(Clone, Debug)]
+pub struct ListenerTls {
+    pub mode: TlsMode,
+    pub certificates: Vec<Spanned<SecretId>>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Listener {
+    pub name: Name,
+    pub port: Spanned<u16>,
+    pub protocol: Spanned<Protocol>,
+    pub hostname: Option<Spanned<String>>,
+    pub routes_from: RoutesFrom,
+    pub tls: Option<ListenerTls>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum ClassRef {
+    Declared(ClassId),
+    /// A class topoc knows nothing about, emitted as written.
+    External(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct Gateway {
+    pub meta: Meta,
+    pub class: Spanned<ClassRef>,
+    pub to: Option<Spanned<Distribution>>,
+    pub listeners: Vec<Listener>,
+}
+
+/// `gateway.NAME` or `gateway.NAME.LISTENER`.
+#[derive(Clone, Debug)]
+pub struct ParentRef {
+    pub gateway: GatewayId,
+    pub listener: Option<usize>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PathMatch {
+    Prefix(String),
+    Exact(String),
+    Regex(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StringMatch {
+    Exact(String),
+    Regex(String),
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Match {
+    pub path: Option<Spanned<PathMatch>>,
+    pub headers: Vec<(String, StringMatch)>,
+    pub query: Vec<(String, StringMatch)>,
+    pub method: Option<String>,
+    pub span: Option<Span>,
+}
+
+#[derive(Clone, Debug)]
+pub enum BackendTarget {
+    Upstream(UpstreamId),
+    Service {
+        service: ServiceId,
+        port: Spanned<u16>,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub struct Backend {
+    pub target: BackendTarget,
+    pub weight: Option<u32>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct HeaderModifier {
+    pub set: Vec<(String, String)>,
+    pub add: Vec<(String, String)>,
+    pub remove: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PathRewrite {
+    Full(String),
+    Prefix(String),
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Redirect {
+    pub scheme: Option<String>,
+    pub hostname: Option<String>,
+    pub port: Option<u16>,
+    pub path: Option<PathRewrite>,
+    pub status: Option<u16>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Rewrite {
+    pub hostname: Option<String>,
+    pub path: Option<PathRewrite>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Mirror {
+    pub backend: Backend,
+    pub percent: Option<u8>,
+}
+
+/// The standard HTTPRoute filters. One field each, so a filter cannot be given twice.
+#[derive(Clone, Debug, Default)]
+pub struct Filters {
+    pub request_headers: Option<HeaderModifier>,
+    pub response_headers: Option<HeaderModifier>,
+    pub redirect: Option<Spanned<Redirect>>,
+    pub rewrite: Option<Spanned<Rewrite>>,
+    pub mirrors: Vec<Mirror>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Timeouts {
+    pub request: Option<String>,
+    pub backend_request: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Rule {
+    pub name: Option<String>,
+    pub matches: Vec<Match>,
+    pub filters: Filters,
+    pub backends: Vec<Backend>,
+    pub timeouts: Timeouts,
+    pub span: Span,
+}
+
+/// An HTTPRoute.
+#[derive(Clone, Debug)]
+pub struct Route {
+    pub meta: Meta,
+    pub to: Option<Spanned<Distribution>>,
+    pub parents: Vec<ParentRef>,
+    pub hostnames: Vec<Spanned<String>>,
+    pub rules: Vec<Rule>,
+}
+
+/// Everything the input declares, resolved.
+#[derive(Clone, Debug, Default)]
+pub struct Program {
+    pub clusters: Vec<Cluster>,
+    pub classes: Vec<Class>,
+    pub services: Vec<Service>,
+    pub upstreams: Vec<Upstream>,
+    pub gateways: Vec<Gateway>,
+    pub routes: Vec<Route>,
+    pub secrets: Vec<Secret>,
+}
+
+impl Program {
+    pub fn cluster(&self, id: ClusterId) -> &Cluster {
+        &self.clusters[id.index()]
+    }
+    pub fn class(&self, id: ClassId) -> &Class {
+        &self.classes[id.index()]
+    }
+    pub fn service(&self, id: ServiceId) -> &Service {
+        &self.services[id.index()]
+    }
+    pub fn upstream(&self, id: UpstreamId) -> &Upstream {
+        &self.upstreams[id.index()]
+    }
+    pub fn gateway(&self, id: GatewayId) -> &Gateway {
+        &self.gateways[id.index()]
+    }
+    pub fn route(&self, id: RouteId) -> &Route {
+        &self.routes[id.index()]
+    }
+    pub fn secret(&self, id: SecretId) -> &Secret {
+        &self.secrets[id.index()]
+    }
+
+    /// The management cluster, when one is declared.
+    pub fn management(&self) -> Option<ClusterId> {
+        self.clusters
+            .iter()
+            .position(|c| c.role == Role::Management)
+            .map(|i| ClusterId(i as u32))
+    }
+}

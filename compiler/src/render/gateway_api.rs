@@ -1,0 +1,402 @@
+//! Gateway API objects, built with the typed structs of the `gateway-api` crate so a field
+//! name or a type cannot be wrong.
+
+use gateway_api::apis::standard::gatewayclasses::{GatewayClass, GatewayClassSpec};
+use gateway_api::apis::standard::gateways::{
+    GatewayListeners, GatewayListenersAllowedRoutes, GatewayListenersAllowedRoutesNamespaces,
+    GatewayListenersAllowedRoutesNamespacesFrom, GatewayListenersAllowedRoutesNamespacesSelector,
+    GatewayListenersTls, GatewayListenersTlsCertificateRefs, GatewayListenersTlsMode, GatewaySpec,
+};
+use gateway_api::apis::standard::httproutes::*;
+use serde_json::Value;
+
+use super::{object, Cx, Object, Variant};
+use crate::model::*;
+use crate::resolve::place::class_for_role;
+
+fn to_value<T: serde::Serialize>(t: &T) -> Value {
+    // The crate's types serialize to JSON without fail: no maps with non-string keys.
+    serde_json::to_value(t).unwrap_or(Value::Null)
+}
+
+/// Assemble `apiVersion, kind, metadata, spec`; the typed object's empty status is dropped.
+fn assemble(api_version: &str, kind: &str, metadata: Value, spec: Value) -> Value {
+    serde_json::json!({ "apiVersion": api_version, "kind": kind, "metadata": metadata, "spec": spec })
+}
+
+const API: &str = "gateway.networking.k8s.io/v1";
+
+pub(super) fn class(cx: &Cx<'_>, id: ClassId) -> Object {
+    let c = cx.program.class(id);
+    let spec = GatewayClassSpec {
+        controller_name: c.controller.clone(),
+        ..Default::default()
+    };
+    let typed = GatewayClass::new(&c.name.text, spec);
+    let metadata = serde_json::json!({
+        "name": c.name.text,
+        "labels": { super::MANAGED_BY.0: super::MANAGED_BY.1 },
+    });
+    object(
+        "GatewayClass",
+        &c.name.text,
+        None,
+        &assemble(API, "GatewayClass", metadata, to_value(&typed.spec)),
+    )
+}
+
+fn class_name(cx: &Cx<'_>, g: &Gateway, variant: Variant) -> String {
+    match &g.class.value {
+        ClassRef::External(name) => name.clone(),
+        ClassRef::Declared(id) => {
+            let role = match variant {
+                Variant::Workload => Role::Workload,
+                Variant::Management => Role::Management,
+            };
+            let effective = class_for_role(cx.program, *id, role);
+            cx.program.class(effective).name.text.clone()
+        }
+    }
+}
+
+pub(super) fn gateway(cx: &Cx<'_>, id: GatewayId, variant: Variant) -> Object {
+    let p = cx.program;
+    let g = p.gateway(id);
+    let listeners = g.listeners.iter().map(|l| listener(p, g, l)).collect();
+    let spec = GatewaySpec {
+        gateway_class_name: class_name(cx, g, variant),
+        listeners,
+        ..Default::default()
+    };
+    let metadata = cx.metadata(&g.meta, "Gateway", variant);
+    object(
+        "Gateway",
+        &g.meta.name.text,
+        Some(&g.meta.namespace.value),
+        &assemble(API, "Gateway", metadata, to_value(&spec)),
+    )
+}
+
+fn listener(p: &Program, g: &Gateway, l: &Listener) -> GatewayListeners {
+    let namespaces = match &l.routes_from {
+        RoutesFrom::Same => None,
+        RoutesFrom::All => Some(GatewayListenersAllowedRoutesNamespaces {
+            from: Some(GatewayListenersAllowedRoutesNamespacesFrom::All),
+            selector: None,
+        }),
+        RoutesFrom::Selector(labels) => Some(GatewayListenersAllowedRoutesNamespaces {
+            from: Some(GatewayListenersAllowedRoutesNamespacesFrom::Selector),
+            selector: Some(GatewayListenersAllowedRoutesNamespacesSelector {
+                match_labels: Some(labels.clone()),
+                match_expressions: None,
+            }),
+        }),
+    };
+    let tls = l.tls.as_ref().map(|t| GatewayListenersTls {
+        mode: Some(match t.mode {
+            TlsMode::Terminate => GatewayListenersTlsMode::Terminate,
+            TlsMode::Passthrough => GatewayListenersTlsMode::Passthrough,
+        }),
+        certificate_refs: (!t.certificates.is_empty()).then(|| {
+            t.certificates
+                .iter()
+                .map(|c| {
+                    let s = p.secret(c.value);
+                    GatewayListenersTlsCertificateRefs {
+                        name: s.meta.name.text.clone(),
+                        namespace: (s.meta.namespace.value != g.meta.namespace.value)
+                            .then(|| s.meta.namespace.value.clone()),
+                        group: None,
+                        kind: None,
+                    }
+                })
+                .collect()
+        }),
+        options: None,
+    });
+    GatewayListeners {
+        name: l.name.text.clone(),
+        port: i32::from(l.port.value),
+        protocol: l.protocol.value.as_str().to_string(),
+        hostname: l.hostname.as_ref().map(|h| h.value.clone()),
+        allowed_routes: namespaces.map(|n| GatewayListenersAllowedRoutes {
+            namespaces: Some(n),
+            kinds: None,
+        }),
+        tls,
+    }
+}
+
+pub(super) fn route(cx: &Cx<'_>, id: RouteId, variant: Variant) -> Object {
+    let p = cx.program;
+    let r = p.route(id);
+    let parent_refs = r
+        .parents
+        .iter()
+        .map(|pr| {
+            let g = p.gateway(pr.gateway);
+            HttpRouteParentRefs {
+                name: g.meta.name.text.clone(),
+                // Always written, as in the seed: the gateway usually lives elsewhere.
+                namespace: Some(g.meta.namespace.value.clone()),
+                section_name: pr.listener.map(|l| g.listeners[l].name.text.clone()),
+                ..Default::default()
+            }
+        })
+        .collect();
+    let spec = HttpRouteSpec {
+        parent_refs: Some(parent_refs),
+        hostnames: (!r.hostnames.is_empty())
+            .then(|| r.hostnames.iter().map(|h| h.value.clone()).collect()),
+        rules: Some(r.rules.iter().map(|rule| route_rule(p, r, rule)).collect()),
+    };
+    let metadata = cx.metadata(&r.meta, "HTTPRoute", variant);
+    object(
+        "HTTPRoute",
+        &r.meta.name.text,
+        Some(&r.meta.namespace.value),
+        &assemble(API, "HTTPRoute", metadata, to_value(&spec)),
+    )
+}
+
+/// group, kind, name, namespace (when it differs from the route's) and port of a backend.
+struct BackendParts {
+    group: Option<String>,
+    kind: Option<String>,
+    name: String,
+    namespace: Option<String>,
+    port: Option<i32>,
+}
+
+fn backend_parts(p: &Program, route: &Route, b: &Backend) -> BackendParts {
+    let other_ns = |ns: &str| (ns != route.meta.namespace.value).then(|| ns.to_string());
+    match &b.target {
+        BackendTarget::Upstream(u) => {
+            let u = p.upstream(*u);
+            BackendParts {
+                group: Some("gloo.solo.io".into()),
+                kind: Some("Upstream".into()),
+                name: u.meta.name.text.clone(),
+                namespace: other_ns(&u.meta.namespace.value),
+                port: None,
+            }
+        }
+        BackendTarget::Service { service, port } => {
+            let s = p.service(*service);
+            BackendParts {
+                group: None,
+                kind: None,
+                name: s.meta.name.text.clone(),
+                namespace: other_ns(&s.meta.namespace.value),
+                port: Some(i32::from(port.value)),
+            }
+        }
+    }
+}
+
+fn route_rule(p: &Program, r: &Route, rule: &Rule) -> HttpRouteRules {
+    let backend_refs = rule
+        .backends
+        .iter()
+        .map(|b| {
+            let parts = backend_parts(p, r, b);
+            HttpRouteRulesBackendRefs {
+                group: parts.group,
+                kind: parts.kind,
+                name: parts.name,
+                namespace: parts.namespace,
+                port: parts.port,
+                weight: b.weight.map(|w| w as i32),
+                filters: None,
+            }
+        })
+        .collect::<Vec<_>>();
+    let matches = rule.matches.iter().map(route_match).collect::<Vec<_>>();
+    let filters = filters(p, r, &rule.filters);
+    let timeouts = (rule.timeouts.request.is_some() || rule.timeouts.backend_request.is_some())
+        .then(|| HttpRouteRulesTimeouts {
+            request: rule.timeouts.request.clone(),
+            backend_request: rule.timeouts.backend_request.clone(),
+        });
+    HttpRouteRules {
+        name: rule.name.clone(),
+        backend_refs: (!backend_refs.is_empty()).then_some(backend_refs),
+        matches: (!matches.is_empty()).then_some(matches),
+        filters: (!filters.is_empty()).then_some(filters),
+        timeouts,
+    }
+}
+
+fn route_match(m: &Match) -> HttpRouteRulesMatches {
+    let path = m.path.as_ref().map(|p| {
+        let (t, v) = match &p.value {
+            PathMatch::Prefix(v) => (HttpRouteRulesMatchesPathType::PathPrefix, v),
+            PathMatch::Exact(v) => (HttpRouteRulesMatchesPathType::Exact, v),
+            PathMatch::Regex(v) => (HttpRouteRulesMatchesPathType::RegularExpression, v),
+        };
+        HttpRouteRulesMatchesPath {
+            r#type: Some(t),
+            value: Some(v.clone()),
+        }
+    });
+    let headers = m
+        .headers
+        .iter()
+        .map(|(name, sm)| {
+            let (t, value) = match sm {
+                StringMatch::Exact(v) => (HttpRouteRulesMatchesHeadersType::Exact, v),
+                StringMatch::Regex(v) => (HttpRouteRulesMatchesHeadersType::RegularExpression, v),
+            };
+            HttpRouteRulesMatchesHeaders {
+                name: name.clone(),
+                r#type: Some(t),
+                value: value.clone(),
+            }
+        })
+        .collect::<Vec<_>>();
+    let query = m
+        .query
+        .iter()
+        .map(|(name, sm)| {
+            let (t, value) = match sm {
+                StringMatch::Exact(v) => (HttpRouteRulesMatchesQueryParamsType::Exact, v),
+                StringMatch::Regex(v) => {
+                    (HttpRouteRulesMatchesQueryParamsType::RegularExpression, v)
+                }
+            };
+            HttpRouteRulesMatchesQueryParams {
+                name: name.clone(),
+                r#type: Some(t),
+                value: value.clone(),
+            }
+        })
+        .collect::<Vec<_>>();
+    let method = m
+        .method
+        .as_deref()
+        .and_then(|s| serde_json::from_value(Value::String(s.to_string())).ok());
+    HttpRouteRulesMatches {
+        path,
+        headers: (!headers.is_empty()).then_some(headers),
+        query_params: (!query.is_empty()).then_some(query),
+        method,
+    }
+}
+
+fn header_pairs<T>(
+    pairs: &[(String, String)],
+    make: impl Fn(String, String) -> T,
+) -> Option<Vec<T>> {
+    (!pairs.is_empty()).then(|| {
+        pairs
+            .iter()
+            .map(|(k, v)| make(k.clone(), v.clone()))
+            .collect()
+    })
+}
+
+fn filters(p: &Program, r: &Route, f: &Filters) -> Vec<HttpRouteRulesFilters> {
+    let mut out = Vec::new();
+    if let Some(h) = &f.request_headers {
+        out.push(HttpRouteRulesFilters {
+            r#type: HttpRouteRulesFiltersType::RequestHeaderModifier,
+            request_header_modifier: Some(HttpRouteRulesFiltersRequestHeaderModifier {
+                set: header_pairs(&h.set, |name, value| {
+                    HttpRouteRulesFiltersRequestHeaderModifierSet { name, value }
+                }),
+                add: header_pairs(&h.add, |name, value| {
+                    HttpRouteRulesFiltersRequestHeaderModifierAdd { name, value }
+                }),
+                remove: (!h.remove.is_empty()).then(|| h.remove.clone()),
+            }),
+            ..Default::default()
+        });
+    }
+    if let Some(h) = &f.response_headers {
+        out.push(HttpRouteRulesFilters {
+            r#type: HttpRouteRulesFiltersType::ResponseHeaderModifier,
+            response_header_modifier: Some(HttpRouteRulesFiltersResponseHeaderModifier {
+                set: header_pairs(&h.set, |name, value| {
+                    HttpRouteRulesFiltersResponseHeaderModifierSet { name, value }
+                }),
+                add: header_pairs(&h.add, |name, value| {
+                    HttpRouteRulesFiltersResponseHeaderModifierAdd { name, value }
+                }),
+                remove: (!h.remove.is_empty()).then(|| h.remove.clone()),
+            }),
+            ..Default::default()
+        });
+    }
+    if let Some(rd) = &f.redirect {
+        let rd = &rd.value;
+        out.push(HttpRouteRulesFilters {
+            r#type: HttpRouteRulesFiltersType::RequestRedirect,
+            request_redirect: Some(HttpRouteRulesFiltersRequestRedirect {
+                scheme: rd.scheme.as_deref().map(|s| {
+                    if s == "https" {
+                        HttpRouteRulesFiltersRequestRedirectScheme::Https
+                    } else {
+                        HttpRouteRulesFiltersRequestRedirectScheme::Http
+                    }
+                }),
+                hostname: rd.hostname.clone(),
+                port: rd.port.map(i32::from),
+                status_code: rd.status.map(i64::from),
+                path: rd.path.as_ref().map(|path| match path {
+                    PathRewrite::Full(v) => HttpRouteRulesFiltersRequestRedirectPath {
+                        r#type: HttpRouteRulesFiltersRequestRedirectPathType::ReplaceFullPath,
+                        replace_full_path: Some(v.clone()),
+                        replace_prefix_match: None,
+                    },
+                    PathRewrite::Prefix(v) => HttpRouteRulesFiltersRequestRedirectPath {
+                        r#type: HttpRouteRulesFiltersRequestRedirectPathType::ReplacePrefixMatch,
+                        replace_full_path: None,
+                        replace_prefix_match: Some(v.clone()),
+                    },
+                }),
+            }),
+            ..Default::default()
+        });
+    }
+    if let Some(rw) = &f.rewrite {
+        let rw = &rw.value;
+        out.push(HttpRouteRulesFilters {
+            r#type: HttpRouteRulesFiltersType::UrlRewrite,
+            url_rewrite: Some(HttpRouteRulesFiltersUrlRewrite {
+                hostname: rw.hostname.clone(),
+                path: rw.path.as_ref().map(|path| match path {
+                    PathRewrite::Full(v) => HttpRouteRulesFiltersUrlRewritePath {
+                        r#type: HttpRouteRulesFiltersUrlRewritePathType::ReplaceFullPath,
+                        replace_full_path: Some(v.clone()),
+                        replace_prefix_match: None,
+                    },
+                    PathRewrite::Prefix(v) => HttpRouteRulesFiltersUrlRewritePath {
+                        r#type: HttpRouteRulesFiltersUrlRewritePathType::ReplacePrefixMatch,
+                        replace_full_path: None,
+                        replace_prefix_match: Some(v.clone()),
+                    },
+                }),
+            }),
+            ..Default::default()
+        });
+    }
+    for m in &f.mirrors {
+        let parts = backend_parts(p, r, &m.backend);
+        out.push(HttpRouteRulesFilters {
+            r#type: HttpRouteRulesFiltersType::RequestMirror,
+            request_mirror: Some(HttpRouteRulesFiltersRequestMirror {
+                backend_ref: HttpRouteRulesFiltersRequestMirrorBackendRef {
+                    group: parts.group,
+                    kind: parts.kind,
+                    name: parts.name,
+                    namespace: parts.namespace,
+                    port: parts.port,
+                },
+                percent: m.percent.map(i32::from),
+                fraction: None,
+            }),
+            ..Default::default()
+        });
+    }
+    out
+}

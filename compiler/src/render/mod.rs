@@ -1,0 +1,263 @@
+//! Stage 4: the placed program → Kubernetes objects, per cluster ([`render`]).
+//!
+//! Each definition is rendered once per cluster role (workload or management: the only thing
+//! that changes its bytes) and the same text is shared by every cluster that receives it, so
+//! rendering cost grows with the topology and not with the fleet.
+
+mod gateway_api;
+mod gloo;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use serde_json::{json, Value};
+
+use crate::model::*;
+use crate::resolve::place::Placement;
+use crate::yaml;
+
+/// The label every emitted object carries, so `kubectl get -l` finds what topoc manages.
+pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "topoc");
+/// The relay's provenance annotation (seed 000).
+pub const DISTRIBUTED_SOURCE: &str = "gloo.solo.io/distributed-source";
+
+/// One rendered object.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Object {
+    pub kind: &'static str,
+    pub name: String,
+    /// `None` for cluster-scoped kinds.
+    pub namespace: Option<String>,
+    /// Canonical YAML of the whole object.
+    pub yaml: String,
+}
+
+impl Object {
+    /// Path inside the cluster folder: `<namespace>/<kind>-<name>.yaml`, or
+    /// `_cluster/<kind>-<name>.yaml` for cluster-scoped kinds (`_` cannot start a namespace).
+    pub fn path(&self) -> String {
+        let folder = self.namespace.as_deref().unwrap_or("_cluster");
+        format!(
+            "{folder}/{}-{}.yaml",
+            self.kind.to_ascii_lowercase(),
+            self.name
+        )
+    }
+}
+
+/// What one cluster receives, sorted by path.
+pub struct ClusterBundle {
+    pub cluster: ClusterId,
+    pub name: String,
+    pub objects: Vec<Arc<Object>>,
+}
+
+/// A template that failed to render or produced text that is not YAML: a bug in `stdlib/`,
+/// reported with the rendered text so the location can be shown.
+#[derive(Debug)]
+pub struct TemplateError {
+    pub template: String,
+    pub what: String,
+    pub message: String,
+    /// The rendered text and the 1-based line and column of the YAML error, when it rendered.
+    pub rendered: Option<(String, usize, usize)>,
+}
+
+/// Which copy of an object a cluster gets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Variant {
+    Workload,
+    Management,
+}
+
+pub(crate) struct Cx<'a> {
+    pub program: &'a Program,
+    pub templates: &'a tera::Tera,
+}
+
+impl Cx<'_> {
+    /// Standard metadata: the definition's namespace, labels and annotations, topoc's label,
+    /// and in workload clusters of a relay topology the distributed-source annotation.
+    pub fn metadata(&self, meta: &Meta, kind: &str, variant: Variant) -> Value {
+        let mut labels = meta.labels.clone();
+        labels.insert(MANAGED_BY.0.to_string(), MANAGED_BY.1.to_string());
+        let mut annotations = meta.annotations.clone();
+        if let (Variant::Workload, Some(mgmt)) = (variant, self.program.management()) {
+            let mgmt = self.program.cluster(mgmt);
+            annotations.insert(
+                DISTRIBUTED_SOURCE.to_string(),
+                format!(
+                    "gloo://{}/ns/{}/kind/{kind}/name/{}",
+                    mgmt.name.text, mgmt.namespace, meta.name.text
+                ),
+            );
+        }
+        let mut m =
+            json!({ "name": meta.name.text, "namespace": meta.namespace.value, "labels": labels });
+        if !annotations.is_empty() {
+            m["annotations"] = json!(annotations);
+        }
+        m
+    }
+}
+
+/// Which variants of a definition are needed, given the clusters it lands in.
+fn variants(p: &Program, clusters: &fixedbitset::FixedBitSet) -> Vec<Variant> {
+    let mut v: Vec<Variant> = clusters
+        .ones()
+        .map(|c| {
+            if p.clusters[c].role == Role::Management {
+                Variant::Management
+            } else {
+                Variant::Workload
+            }
+        })
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// The rendered copies of one definition, one per variant it needs.
+type Variants = Vec<(Variant, Arc<Object>)>;
+
+/// A unit of rendering work: one definition.
+#[derive(Clone, Copy)]
+enum Def {
+    Class(ClassId),
+    Upstream(UpstreamId),
+    Gateway(GatewayId),
+    Route(RouteId),
+}
+
+pub fn templates() -> Result<tera::Tera, TemplateError> {
+    let mut t = tera::Tera::default();
+    t.add_raw_templates(crate::stdlib::templates().iter().copied())
+        .map_err(|e| TemplateError {
+            template: "stdlib/templates".into(),
+            what: "loading the templates".into(),
+            message: tera_message(&e),
+            rendered: None,
+        })?;
+    Ok(t)
+}
+
+pub(crate) fn tera_message(e: &tera::Error) -> String {
+    let mut msg = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        source = s.source();
+    }
+    msg
+}
+
+/// Render every definition for every cluster it lands in.
+pub fn render(
+    p: &Program,
+    placement: &Placement,
+) -> Result<Vec<ClusterBundle>, Vec<TemplateError>> {
+    let templates = templates().map_err(|e| vec![e])?;
+    let cx = Cx {
+        program: p,
+        templates: &templates,
+    };
+
+    let mut work: Vec<(Def, &fixedbitset::FixedBitSet)> = Vec::new();
+    for (i, c) in p.classes.iter().enumerate() {
+        if c.emit {
+            work.push((
+                Def::Class(ClassId(i as u32)),
+                &placement.classes[i].clusters,
+            ));
+        }
+    }
+    work.extend(p.upstreams.iter().enumerate().map(|(i, _)| {
+        (
+            Def::Upstream(UpstreamId(i as u32)),
+            &placement.upstreams[i].clusters,
+        )
+    }));
+    work.extend(p.gateways.iter().enumerate().map(|(i, _)| {
+        (
+            Def::Gateway(GatewayId(i as u32)),
+            &placement.gateways[i].clusters,
+        )
+    }));
+    work.extend(
+        p.routes
+            .iter()
+            .enumerate()
+            .map(|(i, _)| (Def::Route(RouteId(i as u32)), &placement.routes[i].clusters)),
+    );
+
+    // Render in parallel; each result keeps its work index so the merge is deterministic.
+    let rendered: Vec<Result<Variants, TemplateError>> = work
+        .par_iter()
+        .map(|(def, clusters)| {
+            variants(p, clusters)
+                .into_iter()
+                .map(|variant| {
+                    let obj = match *def {
+                        Def::Class(id) => gateway_api::class(&cx, id),
+                        Def::Upstream(id) => gloo::upstream(&cx, id, variant)?,
+                        Def::Gateway(id) => gateway_api::gateway(&cx, id, variant),
+                        Def::Route(id) => gateway_api::route(&cx, id, variant),
+                    };
+                    Ok((variant, Arc::new(obj)))
+                })
+                .collect()
+        })
+        .collect();
+
+    let mut errors = Vec::new();
+    let mut per_cluster: Vec<BTreeMap<String, Arc<Object>>> =
+        vec![BTreeMap::new(); p.clusters.len()];
+    for ((_, clusters), result) in work.iter().zip(rendered) {
+        match result {
+            Ok(objects) => {
+                for c in clusters.ones() {
+                    let want = if p.clusters[c].role == Role::Management {
+                        Variant::Management
+                    } else {
+                        Variant::Workload
+                    };
+                    if let Some((_, obj)) = objects.iter().find(|(v, _)| *v == want) {
+                        per_cluster[c].insert(obj.path(), obj.clone());
+                    }
+                }
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(per_cluster
+        .into_iter()
+        .enumerate()
+        .filter(|(_, objects)| !objects.is_empty())
+        .map(|(i, objects)| ClusterBundle {
+            cluster: ClusterId(i as u32),
+            name: p.clusters[i].name.text.clone(),
+            objects: objects.into_values().collect(),
+        })
+        .collect())
+}
+
+/// Finish an object: canonical YAML and its identity.
+pub(crate) fn object(
+    kind: &'static str,
+    name: &str,
+    namespace: Option<&str>,
+    value: &Value,
+) -> Object {
+    Object {
+        kind,
+        name: name.to_string(),
+        namespace: namespace.map(str::to_string),
+        yaml: yaml::to_string(value),
+    }
+}

@@ -1,0 +1,401 @@
+//! Lowering of each kind of definition except routes (see `route.rs`).
+
+use std::collections::BTreeMap;
+
+use super::values::{Attrs, Cx, Lift};
+use super::{name_of, Kind, Table};
+use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::model::*;
+use crate::syntax::ast::{Block, ValueKind};
+
+const META: &[&str] = &["namespace", "labels", "annotations"];
+
+pub(crate) fn lower(table: &Table<'_>, diags: &mut Diagnostics) -> Option<Program> {
+    let mut cx = Cx {
+        table,
+        diags,
+        failed: false,
+    };
+    let clusters = all(&mut cx, Kind::Cluster, cluster);
+    let classes = all(&mut cx, Kind::Class, class);
+    let services = all(&mut cx, Kind::Service, service);
+    let upstreams = all(&mut cx, Kind::Upstream, upstream);
+    let gateways = all(&mut cx, Kind::Gateway, gateway);
+    let routes = all(&mut cx, Kind::Route, super::route::route);
+    let secrets = all(&mut cx, Kind::Secret, secret);
+    if cx.failed {
+        return None;
+    }
+    Some(Program {
+        clusters: clusters?,
+        classes: classes?,
+        services: services?,
+        upstreams: upstreams?,
+        gateways: gateways?,
+        routes: routes?,
+        secrets: secrets?,
+    })
+}
+
+/// Lower every definition of a kind; `None` if any failed (each failure is reported).
+fn all<'a, T>(
+    cx: &mut Cx<'_, 'a>,
+    kind: Kind,
+    f: fn(&mut Cx<'_, 'a>, &'a Block) -> Option<T>,
+) -> Option<Vec<T>> {
+    let blocks = cx.table.blocks(kind);
+    let mut out = Vec::with_capacity(blocks.len());
+    let mut ok = true;
+    for block in blocks {
+        match f(cx, block) {
+            Some(t) => out.push(t),
+            None => ok = false,
+        }
+    }
+    ok.then_some(out)
+}
+
+fn block_name(block: &Block) -> Name {
+    // Top-level blocks always have a name: the parser requires one.
+    block
+        .name
+        .as_ref()
+        .map_or_else(|| name_of(&block.kind), name_of)
+}
+
+/// `namespace`, `labels`, `annotations`.
+pub(super) fn meta<'a>(cx: &mut Cx<'_, 'a>, block: &'a Block, attrs: &Attrs<'a>) -> Option<Meta> {
+    let name = block_name(block);
+    let namespace = match attrs.get("namespace") {
+        Some(v) => cx.string(v)?,
+        None => Spanned {
+            value: "default".to_string(),
+            span: name.span,
+        },
+    };
+    let labels = attrs
+        .get("labels")
+        .map_or(Some(BTreeMap::new()), |v| cx.string_map(v))?;
+    let annotations = attrs
+        .get("annotations")
+        .map_or(Some(BTreeMap::new()), |v| cx.string_map(v))?;
+    Some(Meta {
+        name,
+        namespace,
+        labels,
+        annotations,
+        span: block.span,
+    })
+}
+
+fn keys<'k>(own: &[&'k str], shared: &[&'k str]) -> Vec<&'k str> {
+    own.iter().chain(shared).copied().collect()
+}
+
+fn cluster<'a>(cx: &mut Cx<'_, 'a>, block: &'a Block) -> Option<Cluster> {
+    let attrs = cx.attrs(block, &["role", "labels", "namespace"], &[]);
+    let role = match attrs.get("role") {
+        Some(v) => match cx.symbol(v, &["management", "workload"])?.value {
+            "management" => Role::Management,
+            _ => Role::Workload,
+        },
+        None => Role::Workload,
+    };
+    let labels = attrs
+        .get("labels")
+        .map_or(Some(BTreeMap::new()), |v| cx.string_map(v))?;
+    let namespace = match attrs.get("namespace") {
+        Some(v) => cx.string(v)?.value,
+        // Gloo Mesh installs its management plane in `gloo-mesh` (seed 000).
+        None => "gloo-mesh".to_string(),
+    };
+    Some(Cluster {
+        name: block_name(block),
+        role,
+        labels,
+        namespace,
+    })
+}
+
+fn class<'a>(cx: &mut Cx<'_, 'a>, block: &'a Block) -> Option<Class> {
+    let attrs = cx.attrs(block, &["controller", "workload-class", "emit"], &[]);
+    let controller = attrs.require(cx, "controller", "\"example.com/gateway-controller\"")?;
+    let controller = cx.string(controller)?.value;
+    let workload_class = match attrs.get("workload-class") {
+        Some(v) => Some(ClassId(cx.plain_reference(v, Kind::Class)?.value)),
+        None => None,
+    };
+    let emit = match attrs.get("emit") {
+        Some(v) => cx.bool(v)?,
+        None => true,
+    };
+    Some(Class {
+        name: block_name(block),
+        controller,
+        workload_class,
+        emit,
+        span: block.span,
+    })
+}
+
+fn service<'a>(cx: &mut Cx<'_, 'a>, block: &'a Block) -> Option<Service> {
+    let attrs = cx.attrs(block, &keys(&["ports", "runs-in"], META), &[]);
+    let meta = meta(cx, block, &attrs);
+    let ports_value = attrs.require(cx, "ports", "[{ name = \"http\", port = 8080 }]");
+    let ports = ports_value.and_then(|v| service_ports(cx, v));
+    let runs_in = match attrs.get("runs-in") {
+        Some(v) => cx.distribution(v),
+        None => Some(Spanned {
+            value: Distribution::All,
+            span: block_name(block).span,
+        }),
+    };
+    Some(Service {
+        meta: meta?,
+        ports: ports?,
+        runs_in: runs_in?,
+    })
+}
+
+fn service_ports<'a>(
+    cx: &mut Cx<'_, 'a>,
+    v: &'a crate::syntax::ast::Value,
+) -> Option<Vec<ServicePort>> {
+    let mut ports = Vec::new();
+    let mut ok = true;
+    for item in cx.list(v)? {
+        let Some(rec) = cx.record(
+            item,
+            &["name", "port", "target-port", "app-protocol"],
+            "port",
+        ) else {
+            ok = false;
+            continue;
+        };
+        let port = match rec.get("port") {
+            Some(p) => cx.port(p),
+            None => {
+                cx.error(
+                    Diagnostic::new(
+                        Code::MissingAttribute,
+                        "service port has no `port`",
+                        item.span,
+                        "`port` is required",
+                    )
+                    .with_help("add `port = 8080`"),
+                );
+                None
+            }
+        };
+        let name = rec.get("name").map(|v| cx.string(v).map(|s| s.value));
+        let target = rec.get("target-port").map(|v| cx.port(v).map(|p| p.value));
+        let app = rec
+            .get("app-protocol")
+            .map(|v| cx.string(v).map(|s| s.value));
+        match (port, name.lift(), target.lift(), app.lift()) {
+            (Some(port), Some(name), Some(target_port), Some(app_protocol)) => {
+                ports.push(ServicePort {
+                    name,
+                    port: port.value,
+                    target_port,
+                    app_protocol,
+                    span: item.span,
+                })
+            }
+            _ => ok = false,
+        }
+    }
+    ok.then_some(ports)
+}
+
+fn upstream<'a>(cx: &mut Cx<'_, 'a>, block: &'a Block) -> Option<Upstream> {
+    let attrs = cx.attrs(block, &keys(&["service", "port", "to"], META), &[]);
+    let meta = meta(cx, block, &attrs);
+    let service = attrs
+        .require(cx, "service", "service.NAME")
+        .and_then(|v| cx.plain_reference(v, Kind::Service));
+    let port = attrs.require(cx, "port", "8080").and_then(|v| cx.port(v));
+    let to = attrs.get("to").map(|v| cx.distribution(v));
+    let service = service?;
+    Some(Upstream {
+        meta: meta?,
+        service: Spanned {
+            value: ServiceId(service.value),
+            span: service.span,
+        },
+        port: port?,
+        to: to.lift()?,
+    })
+}
+
+fn secret<'a>(cx: &mut Cx<'_, 'a>, block: &'a Block) -> Option<Secret> {
+    let attrs = cx.attrs(block, &keys(&["to"], META), &[]);
+    let meta = meta(cx, block, &attrs);
+    let to = attrs.get("to").map(|v| cx.distribution(v));
+    Some(Secret {
+        meta: meta?,
+        to: to.lift()?,
+    })
+}
+
+fn gateway<'a>(cx: &mut Cx<'_, 'a>, block: &'a Block) -> Option<Gateway> {
+    let attrs = cx.attrs(block, &keys(&["class", "to"], META), &["listener"]);
+    let meta = meta(cx, block, &attrs);
+    let class = attrs
+        .require(cx, "class", "\"gloo-gateway\"")
+        .and_then(|v| class_ref(cx, v));
+    let to = attrs.get("to").map(|v| cx.distribution(v));
+    let mut listeners = Vec::new();
+    let mut ok = true;
+    for lb in attrs.blocks("listener") {
+        match listener(cx, lb) {
+            Some(l) => listeners.push(l),
+            None => ok = false,
+        }
+    }
+    if listeners.is_empty() && ok {
+        cx.error(
+            Diagnostic::new(
+                Code::MissingAttribute,
+                format!("{} has no listener", attrs.what),
+                attrs.span,
+                "a gateway needs at least one listener",
+            )
+            .with_help("add `listener http { port = 80  protocol = HTTP }`"),
+        );
+        return None;
+    }
+    let (meta, class, to) = (meta?, class?, to.lift()?);
+    ok.then_some(Gateway {
+        meta,
+        class,
+        to,
+        listeners,
+    })
+}
+
+/// `class = "name"`, `class = name` or `class = class.name`. A string naming a declared class
+/// links to it; any other string is a class topoc does not know and is emitted as written.
+fn class_ref<'a>(
+    cx: &mut Cx<'_, 'a>,
+    v: &'a crate::syntax::ast::Value,
+) -> Option<Spanned<ClassRef>> {
+    let v = cx.deref(v);
+    let class = match &v.kind {
+        ValueKind::Str(s) => match cx.table.lookup(Kind::Class, s) {
+            Some(id) => ClassRef::Declared(ClassId(id)),
+            None => ClassRef::External(s.clone()),
+        },
+        ValueKind::Path(p) if p.len() == 1 => {
+            match cx.table.lookup(Kind::Class, &p[0].name) {
+                Some(id) => ClassRef::Declared(ClassId(id)),
+                None => {
+                    let names: Vec<&str> = cx.table.names(Kind::Class).collect();
+                    let help = match crate::diag::did_you_mean(&p[0].name, names.iter().copied()) {
+                    Some(m) => format!("did you mean `{m}`? For a class topoc does not declare, quote its name"),
+                    None => "for a class topoc does not declare, quote its name: \"my-class\"".to_string(),
+                };
+                    cx.error(
+                        Diagnostic::new(
+                            Code::UnknownReference,
+                            format!("there is no class named `{}`", p[0].name),
+                            v.span,
+                            "not a declared class",
+                        )
+                        .with_help(help),
+                    );
+                    return None;
+                }
+            }
+        }
+        _ => ClassRef::Declared(ClassId(cx.plain_reference(v, Kind::Class)?.value)),
+    };
+    Some(Spanned {
+        value: class,
+        span: v.span,
+    })
+}
+
+fn listener<'a>(cx: &mut Cx<'_, 'a>, block: &'a Block) -> Option<Listener> {
+    let attrs = cx.attrs(
+        block,
+        &["port", "protocol", "hostname", "routes-from", "tls"],
+        &[],
+    );
+    let Some(name) = &block.name else {
+        cx.error(
+            Diagnostic::new(
+                Code::MissingAttribute,
+                "listener has no name",
+                block.kind.span,
+                "a listener needs a name",
+            )
+            .with_help("write `listener http { ... }`: routes refer to it as `gateway.NAME.http`"),
+        );
+        return None;
+    };
+    let port = attrs.require(cx, "port", "8080").and_then(|v| cx.port(v));
+    let protocol = attrs.require(cx, "protocol", "HTTP").and_then(|v| {
+        let s = cx.symbol(v, &["HTTP", "HTTPS", "TCP", "TLS"])?;
+        let p = match s.value {
+            "HTTP" => Protocol::Http,
+            "HTTPS" => Protocol::Https,
+            "TCP" => Protocol::Tcp,
+            _ => Protocol::Tls,
+        };
+        Some(Spanned {
+            value: p,
+            span: s.span,
+        })
+    });
+    let hostname = attrs.get("hostname").map(|v| cx.string(v)).lift();
+    let routes_from = match attrs.get("routes-from") {
+        None => Some(RoutesFrom::Same),
+        Some(v) => match &cx.deref(v).kind {
+            ValueKind::Map(_) => cx.string_map(v).map(RoutesFrom::Selector),
+            _ => cx.symbol(v, &["same", "all"]).map(|s| {
+                if s.value == "all" {
+                    RoutesFrom::All
+                } else {
+                    RoutesFrom::Same
+                }
+            }),
+        },
+    };
+    let tls = attrs.get("tls").map(|v| listener_tls(cx, v)).lift();
+    Some(Listener {
+        name: name_of(name),
+        port: port?,
+        protocol: protocol?,
+        hostname: hostname?,
+        routes_from: routes_from?,
+        tls: tls?,
+        span: block.span,
+    })
+}
+
+fn listener_tls<'a>(cx: &mut Cx<'_, 'a>, v: &'a crate::syntax::ast::Value) -> Option<ListenerTls> {
+    let rec = cx.record(v, &["mode", "certificates"], "tls")?;
+    let mode = match rec.get("mode") {
+        Some(m) => match cx.symbol(m, &["terminate", "passthrough"])?.value {
+            "passthrough" => TlsMode::Passthrough,
+            _ => TlsMode::Terminate,
+        },
+        None => TlsMode::Terminate,
+    };
+    let mut certificates = Vec::new();
+    if let Some(list) = rec.get("certificates") {
+        for item in cx.list(list)? {
+            let r = cx.plain_reference(item, Kind::Secret)?;
+            certificates.push(Spanned {
+                value: SecretId(r.value),
+                span: r.span,
+            });
+        }
+    }
+    Some(ListenerTls {
+        mode,
+        certificates,
+        span: cx.deref(v).span,
+    })
+}

@@ -1,0 +1,191 @@
+//! Stage 2: syntax trees → [`Program`] ([`resolve`]), then where each definition lands
+//! ([`place::place`]).
+//!
+//! Resolution runs in two passes: the first collects every definition and `let` of every file
+//! into one table (definitions are visible in the whole program, in any order), the second
+//! lowers each block into its typed form, resolving references through the table. Every problem
+//! is reported and lowering goes on, so one run shows all errors.
+
+mod defs;
+pub mod place;
+mod route;
+mod values;
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::diag::{did_you_mean, Code, Diagnostic, Diagnostics};
+use crate::load::Loaded;
+use crate::model::Program;
+use crate::source::Span;
+use crate::syntax::ast::{Block, Ident, Item, Value};
+
+/// The kinds of top-level definition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    Cluster,
+    Class,
+    Service,
+    Upstream,
+    Gateway,
+    Route,
+    Secret,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 7] = [
+        Kind::Cluster,
+        Kind::Class,
+        Kind::Service,
+        Kind::Upstream,
+        Kind::Gateway,
+        Kind::Route,
+        Kind::Secret,
+    ];
+
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Kind::Cluster => "cluster",
+            Kind::Class => "class",
+            Kind::Service => "service",
+            Kind::Upstream => "upstream",
+            Kind::Gateway => "gateway",
+            Kind::Route => "route",
+            Kind::Secret => "secret",
+        }
+    }
+
+    /// "a" or "an", for messages.
+    pub fn article(self) -> &'static str {
+        if self == Kind::Upstream {
+            "an"
+        } else {
+            "a"
+        }
+    }
+
+    fn from_keyword(word: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.keyword() == word)
+    }
+}
+
+/// Every definition and constant of the program, by name.
+pub(crate) struct Table<'a> {
+    /// Per kind, the blocks in load order; a definition's id is its index here.
+    defs: BTreeMap<Kind, Vec<&'a Block>>,
+    index: HashMap<(Kind, &'a str), u32>,
+    lets: HashMap<&'a str, &'a Value>,
+}
+
+impl<'a> Table<'a> {
+    fn build(loaded: &'a Loaded, diags: &mut Diagnostics) -> Table<'a> {
+        let mut table = Table {
+            defs: BTreeMap::new(),
+            index: HashMap::new(),
+            lets: HashMap::new(),
+        };
+        let mut let_spans: HashMap<&str, Span> = HashMap::new();
+        for (_, file) in &loaded.files {
+            for item in &file.items {
+                match item {
+                    Item::Import { .. } => {}
+                    Item::Let { name, value } => {
+                        if let Some(first) = let_spans.get(name.name.as_str()) {
+                            diags.push(duplicate("constant", &name.name, name.span, *first));
+                        } else {
+                            let_spans.insert(&name.name, name.span);
+                            table.lets.insert(&name.name, value);
+                        }
+                    }
+                    Item::Definition(block) => table.add(block, diags),
+                }
+            }
+        }
+        table
+    }
+
+    fn add(&mut self, block: &'a Block, diags: &mut Diagnostics) {
+        let Some(kind) = Kind::from_keyword(&block.kind.name) else {
+            let words: Vec<&str> = Kind::ALL.iter().map(|k| k.keyword()).collect();
+            let help = match did_you_mean(&block.kind.name, words.iter().copied()) {
+                Some(k) => format!("did you mean `{k}`?"),
+                None => format!("a definition is one of: {}", words.join(", ")),
+            };
+            diags.push(
+                Diagnostic::new(
+                    Code::UnknownDefinitionKind,
+                    format!("unknown kind of definition `{}`", block.kind.name),
+                    block.kind.span,
+                    "not a kind of definition",
+                )
+                .with_help(help),
+            );
+            return;
+        };
+        let Some(name) = &block.name else { return };
+        let list = self.defs.entry(kind).or_default();
+        if let Some(&first) = self.index.get(&(kind, name.name.as_str())) {
+            let first_span = list[first as usize]
+                .name
+                .as_ref()
+                .map_or(block.span, |n| n.span);
+            diags.push(duplicate(kind.keyword(), &name.name, name.span, first_span));
+            return;
+        }
+        self.index.insert((kind, &name.name), list.len() as u32);
+        list.push(block);
+    }
+
+    pub(crate) fn blocks(&self, kind: Kind) -> &[&'a Block] {
+        self.defs.get(&kind).map_or(&[], |v| v.as_slice())
+    }
+
+    pub(crate) fn lookup(&self, kind: Kind, name: &str) -> Option<u32> {
+        self.index.get(&(kind, name)).copied()
+    }
+
+    /// The names of one kind, for "did you mean".
+    pub(crate) fn names(&self, kind: Kind) -> impl Iterator<Item = &'a str> + '_ {
+        self.blocks(kind)
+            .iter()
+            .filter_map(|b| b.name.as_ref().map(|n| n.name.as_str()))
+    }
+
+    /// The kinds that have a definition with this name.
+    pub(crate) fn kinds_named(&self, name: &str) -> Vec<Kind> {
+        Kind::ALL
+            .into_iter()
+            .filter(|&k| self.lookup(k, name).is_some())
+            .collect()
+    }
+
+    pub(crate) fn constant(&self, name: &str) -> Option<&'a Value> {
+        self.lets.get(name).copied()
+    }
+}
+
+fn duplicate(what: &str, name: &str, span: Span, first: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::DuplicateDefinition,
+        format!("{what} `{name}` is defined twice"),
+        span,
+        "defined again here",
+    )
+    .with_label(first, "first defined here")
+    .with_help(format!("rename one of them, or remove the second {what}"))
+}
+
+/// Build the typed program, or report why it cannot be built. `None` means at least one
+/// definition did not resolve; every such problem has been reported. The later stages only
+/// ever see a complete program, so they need no placeholders for broken definitions.
+pub fn resolve(loaded: &Loaded, diags: &mut Diagnostics) -> Option<Program> {
+    let table = Table::build(loaded, diags);
+    defs::lower(&table, diags)
+}
+
+/// Keep an identifier's text and span together in the model.
+pub(crate) fn name_of(ident: &Ident) -> crate::model::Name {
+    crate::model::Name {
+        text: ident.name.clone(),
+        span: ident.span,
+    }
+}

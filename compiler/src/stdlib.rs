@@ -1,0 +1,29 @@
+//! The standard library, embedded in the binary: `.topo` modules and render templates from
+//! the repository's `stdlib/` folder.
+
+/// The module loaded before every program.
+pub const PRELUDE: &str = "prelude";
+
+/// `import "stdlib/NAME"` modules, by NAME.
+const MODULES: &[(&str, &str)] = &[("prelude", include_str!("../../stdlib/prelude.topo"))];
+
+/// Templates for vendor kinds without a typed crate, by file name.
+const TEMPLATES: &[(&str, &str)] = &[(
+    "upstream.yaml.tera",
+    include_str!("../../stdlib/templates/upstream.yaml.tera"),
+)];
+
+pub fn module(name: &str) -> Option<&'static str> {
+    MODULES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, text)| *text)
+}
+
+pub fn module_names() -> impl Iterator<Item = &'static str> {
+    MODULES.iter().map(|(n, _)| *n)
+}
+
+pub fn templates() -> &'static [(&'static str, &'static str)] {
+    TEMPLATES
+}

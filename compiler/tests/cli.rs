@@ -1,0 +1,303 @@
+//! The `topoc` binary as users run it: exit codes, atomic output, determinism across working
+//! directories and environments, and the output folders accepted by `kubectl kustomize`.
+
+mod support;
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn topoc(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_topoc"))
+        .current_dir(cwd)
+        .args(args)
+        .output()
+        .expect("run topoc")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn example(name: &str) -> String {
+    support::repo()
+        .join("examples")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+/// Every file's bytes and modification time.
+fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>, std::time::SystemTime)> {
+    let mut out = Vec::new();
+    for e in walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        if e.file_type().is_file() {
+            let meta = e.metadata().expect("metadata");
+            out.push((
+                e.path().display().to_string(),
+                fs::read(e.path()).expect("read"),
+                meta.modified().expect("mtime"),
+            ));
+        }
+    }
+    out
+}
+
+#[test]
+fn breaking_coverage_fails_and_leaves_the_previous_output_untouched() {
+    let tmp = support::tempdir("coverage");
+    let src = tmp.join("src");
+    fs::create_dir_all(&src).expect("mkdir");
+    for f in ["topology.topo", "clusters.topo"] {
+        fs::copy(
+            support::repo().join("examples/gloo-distribution").join(f),
+            src.join(f),
+        )
+        .expect("copy example");
+    }
+    let out = tmp.join("out");
+    let ok = topoc(&tmp, &["build", "src", "--out", "out"]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    let before = snapshot(&out);
+    assert!(before.len() > 5);
+
+    // Move the upstream's `to` to one cluster: the route still goes to east and west.
+    let topology = fs::read_to_string(src.join("topology.topo")).expect("read");
+    let marker = "  # No `to`: the upstream goes wherever the routes that use it go.";
+    assert!(
+        topology.contains(marker),
+        "the example changed; update this test"
+    );
+    fs::write(
+        src.join("topology.topo"),
+        topology.replace(marker, "  to        = [east]"),
+    )
+    .expect("write");
+
+    let broken = topoc(&tmp, &["build", "src", "--out", "out", "--color", "never"]);
+    assert_eq!(broken.status.code(), Some(1), "{}", stderr(&broken));
+    let text = stderr(&broken);
+    assert!(text.contains("E0302"), "{text}");
+    assert!(
+        text.contains(
+            "route `httpbin-mydomain` lands in west, where its backend upstream `httpbin` does not"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("upstream `httpbin` goes to east"),
+        "the upstream's `to` is labelled: {text}"
+    );
+    assert!(
+        text.contains("route `httpbin-mydomain` goes to east, west"),
+        "the route's `to` is labelled: {text}"
+    );
+    assert!(
+        text.contains("help: add west to the upstream's `to`"),
+        "{text}"
+    );
+    assert_eq!(
+        snapshot(&out),
+        before,
+        "a failed build must not touch the output"
+    );
+    let _ = fs::remove_dir_all(&tmp);
+}
+
+#[test]
+fn rebuild_rewrites_nothing_and_removes_stale_files() {
+    let tmp = support::tempdir("rebuild");
+    let first = topoc(
+        &tmp,
+        &["build", &example("gloo-distribution"), "--out", "out"],
+    );
+    assert!(first.status.success(), "{}", stderr(&first));
+    let before = snapshot(&tmp.join("out"));
+    let again = topoc(
+        &tmp,
+        &["build", &example("gloo-distribution"), "--out", "out"],
+    );
+    assert!(stderr(&again).contains("(0 written,"), "{}", stderr(&again));
+    assert_eq!(
+        snapshot(&tmp.join("out")),
+        before,
+        "an unchanged rebuild rewrites no file"
+    );
+
+    // Building another topology into the same folder removes what the first one wrote.
+    let other = topoc(&tmp, &["build", &example("quickstart"), "--out", "out"]);
+    assert!(other.status.success(), "{}", stderr(&other));
+    assert!(
+        !tmp.join("out/east").exists(),
+        "stale cluster folder removed"
+    );
+    assert!(tmp.join("out/dev/kustomization.yaml").exists());
+    let _ = fs::remove_dir_all(&tmp);
+}
+
+#[test]
+fn output_does_not_depend_on_working_directory_or_environment() {
+    let tmp = support::tempdir("cwd");
+    let repo = support::repo();
+    for (name, _) in support::examples() {
+        // Relative path from the repository root, one thread, plain environment.
+        let a = Command::new(env!("CARGO_BIN_EXE_topoc"))
+            .current_dir(&repo)
+            .args(["build", &format!("examples/{name}"), "--out"])
+            .arg(tmp.join(format!("{name}-a")))
+            .env("RAYON_NUM_THREADS", "1")
+            .output()
+            .expect("run");
+        // Absolute path from elsewhere, two threads, another HOME, TZ and LANG.
+        let b = Command::new(env!("CARGO_BIN_EXE_topoc"))
+            .current_dir(&tmp)
+            .args(["build", &example(&name), "--out", &format!("{name}-b")])
+            .env("RAYON_NUM_THREADS", "2")
+            .env("HOME", &tmp)
+            .env("TZ", "Asia/Kathmandu")
+            .env("LANG", "de_DE.UTF-8")
+            .output()
+            .expect("run");
+        assert!(
+            a.status.success() && b.status.success(),
+            "{}{}",
+            stderr(&a),
+            stderr(&b)
+        );
+        let (ta, tb) = (
+            support::read_tree(&tmp.join(format!("{name}-a"))),
+            support::read_tree(&tmp.join(format!("{name}-b"))),
+        );
+        assert_eq!(ta, tb, "{name}: output differs between runs");
+        for (path, text) in &ta {
+            for leak in [repo.display().to_string(), tmp.display().to_string()] {
+                assert!(
+                    !text.contains(&leak),
+                    "{name}/{path} contains the absolute path {leak}"
+                );
+            }
+        }
+    }
+    let _ = fs::remove_dir_all(&tmp);
+}
+
+#[test]
+fn exit_codes() {
+    let tmp = support::tempdir("exit");
+    assert_eq!(
+        topoc(&tmp, &["check", &example("quickstart")])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        topoc(&tmp, &["check", "does-not-exist.topo"]).status.code(),
+        Some(2),
+        "unreadable input"
+    );
+    assert_eq!(
+        topoc(&tmp, &["frobnicate"]).status.code(),
+        Some(2),
+        "usage error"
+    );
+    fs::write(tmp.join("bad.topo"), "cluster a { role = boss }\n").expect("write");
+    assert_eq!(
+        topoc(&tmp, &["check", "bad.topo"]).status.code(),
+        Some(1),
+        "input error"
+    );
+    // A folder topoc did not create is refused, and left as it was.
+    fs::create_dir_all(tmp.join("mine")).expect("mkdir");
+    fs::write(tmp.join("mine/notes.txt"), "keep").expect("write");
+    let refused = topoc(&tmp, &["build", &example("quickstart"), "--out", "mine"]);
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(stderr(&refused).contains("--force"), "{}", stderr(&refused));
+    assert_eq!(fs::read_dir(tmp.join("mine")).expect("read").count(), 1);
+    let _ = fs::remove_dir_all(&tmp);
+}
+
+#[test]
+fn warnings_pass_unless_denied() {
+    let tmp = support::tempdir("deny");
+    fs::write(
+        tmp.join("w.topo"),
+        "cluster a { }\nservice s { ports = [{ port = 80 }] }\nupstream u { service = service.s  port = 80 }\n",
+    )
+    .expect("write");
+    let plain = topoc(&tmp, &["check", "w.topo", "--color", "never"]);
+    assert_eq!(plain.status.code(), Some(0), "{}", stderr(&plain));
+    assert!(stderr(&plain).contains("W0301"));
+    assert_eq!(
+        topoc(&tmp, &["check", "w.topo", "--deny", "warnings"])
+            .status
+            .code(),
+        Some(1)
+    );
+    let _ = fs::remove_dir_all(&tmp);
+}
+
+#[test]
+fn explain_prints_every_code_and_rejects_unknown_ones() {
+    let tmp = support::tempdir("explain");
+    let list = topoc(&tmp, &["explain", "--list"]);
+    let text = String::from_utf8_lossy(&list.stdout).into_owned();
+    for code in topoc::diag::Code::ALL {
+        assert!(text.contains(code.as_str()), "--list misses {code}");
+        let page = topoc(&tmp, &["explain", &code.as_str().to_lowercase()]);
+        assert!(page.status.success());
+        assert!(
+            String::from_utf8_lossy(&page.stdout).starts_with(&format!("# {code}")),
+            "explain {code}"
+        );
+    }
+    assert_eq!(topoc(&tmp, &["explain", "E9999"]).status.code(), Some(2));
+    let _ = fs::remove_dir_all(&tmp);
+}
+
+/// `kubectl kustomize` accepts every cluster folder of every golden output. Needs kubectl;
+/// skipped (with a message) where it is not installed.
+#[test]
+fn kubectl_kustomize_accepts_every_cluster_folder() {
+    if Command::new("kubectl")
+        .arg("version")
+        .arg("--client")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipping: kubectl not installed");
+        return;
+    }
+    let mut checked = 0;
+    for entry in walkdir::WalkDir::new(support::repo().join("golden"))
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        if entry.file_name() == "kustomization.yaml" {
+            let dir = entry.path().parent().expect("folder");
+            let o = Command::new("kubectl")
+                .arg("kustomize")
+                .arg(dir)
+                .output()
+                .expect("run kubectl");
+            assert!(
+                o.status.success(),
+                "kubectl kustomize {}: {}",
+                dir.display(),
+                stderr(&o)
+            );
+            let built = String::from_utf8_lossy(&o.stdout);
+            let files = fs::read_dir(dir).expect("read").count();
+            assert!(
+                built.matches("apiVersion:").count() >= 1,
+                "{}: empty build ({files} entries)",
+                dir.display()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 2, "no cluster folder found under golden/");
+}

@@ -1,0 +1,110 @@
+//! Golden tests: every example compiles to exactly the files under `golden/<example>/`.
+//! `TOPOC_BLESS=1 cargo test --test golden` rewrites them; stale golden folders fail.
+
+mod support;
+
+use std::collections::BTreeMap;
+
+use topoc::{emit::Layout, Options};
+
+fn build(path: &std::path::Path, layout: Layout) -> BTreeMap<String, String> {
+    let c = topoc::compile(
+        &[path.to_path_buf()],
+        Options {
+            render: true,
+            layout,
+        },
+    )
+    .expect("example readable");
+    let text = topoc::report::render_all(&c.diagnostics, &c.sources, false);
+    assert!(
+        c.diagnostics.is_empty(),
+        "{} has diagnostics:\n{text}",
+        path.display()
+    );
+    c.tree.expect("a tree when there is no error")
+}
+
+#[test]
+fn examples_match_golden_output() {
+    let mut failures = String::new();
+    let examples = support::examples();
+    assert!(
+        examples.len() >= 2,
+        "examples/ should hold at least quickstart and gloo-distribution"
+    );
+    for (name, path) in &examples {
+        let actual = build(path, Layout::Files);
+        let golden = support::repo().join("golden").join(name);
+        if support::bless() {
+            support::write_tree(&golden, &actual);
+            continue;
+        }
+        let expected = support::read_tree(&golden);
+        if let Some(report) = support::compare_trees(&expected, &actual) {
+            failures.push_str(&format!("== example {name} differs from golden/{name} (TOPOC_BLESS=1 to accept):\n{report}\n"));
+        }
+    }
+    // A golden folder whose example is gone is stale.
+    for entry in std::fs::read_dir(support::repo().join("golden")).expect("golden/ exists") {
+        let name = entry
+            .expect("read golden/")
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
+        if !examples.iter().any(|(n, _)| *n == name) {
+            failures.push_str(&format!("golden/{name} has no example: remove it\n"));
+        }
+    }
+    assert!(failures.is_empty(), "{failures}");
+}
+
+/// The bundle layout holds the same objects as the files layout, in path order.
+#[test]
+fn bundle_layout_concatenates_the_cluster_files() {
+    for (name, path) in support::examples() {
+        let files = build(&path, Layout::Files);
+        let bundles = build(&path, Layout::Bundle);
+        for (bundle_path, text) in &bundles {
+            let cluster = bundle_path.trim_end_matches(".yaml");
+            let docs: Vec<&str> = files
+                .iter()
+                .filter(|(p, _)| {
+                    p.starts_with(&format!("{cluster}/")) && !p.ends_with("/kustomization.yaml")
+                })
+                .map(|(_, t)| t.as_str())
+                .collect();
+            assert!(
+                !docs.is_empty(),
+                "{name}: bundle {bundle_path} has no cluster folder"
+            );
+            assert_eq!(*text, docs.join("---\n"), "{name}: bundle {bundle_path}");
+        }
+        let clusters: std::collections::BTreeSet<&str> =
+            files.keys().filter_map(|p| p.split('/').next()).collect();
+        assert_eq!(
+            clusters.len(),
+            bundles.len(),
+            "{name}: one bundle per cluster folder"
+        );
+    }
+}
+
+/// Output bytes do not depend on the number of threads.
+#[test]
+fn output_is_identical_for_one_and_two_threads() {
+    for (name, path) in support::examples() {
+        let run = |threads| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("thread pool")
+                .install(|| build(&path, Layout::Files))
+        };
+        assert_eq!(
+            run(1),
+            run(2),
+            "{name}: output differs between 1 and 2 threads"
+        );
+    }
+}

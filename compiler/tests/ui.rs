@@ -1,0 +1,83 @@
+//! UI tests: each `tests/ui/NAME.topo` is checked and its rendered diagnostics are compared
+//! with `tests/ui/NAME.stderr`, so every message, span, label and help line is reviewed.
+//! Files in subfolders of `tests/ui/` are imported by the cases, not cases themselves.
+//! `TOPOC_BLESS=1 cargo test --test ui` rewrites the snapshots; a snapshot without its case
+//! fails, and every diagnostic code must have a case.
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::fs;
+
+use topoc::diag::Code;
+use topoc::Options;
+
+/// Codes that no input can produce: a broken template is a bug in topoc's own stdlib.
+const UNREACHABLE_FROM_INPUT: &[Code] = &[Code::TemplateError];
+
+#[test]
+fn ui_cases_match_their_snapshots() {
+    let dir = support::repo().join("tests/ui");
+    let mut cases: Vec<_> = fs::read_dir(&dir)
+        .expect("tests/ui exists")
+        .map(|e| e.expect("read tests/ui").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "topo"))
+        .collect();
+    cases.sort();
+    assert!(!cases.is_empty(), "no cases in tests/ui");
+
+    let mut failures = String::new();
+    let mut seen_codes = BTreeSet::new();
+    for case in &cases {
+        let c =
+            topoc::compile(std::slice::from_ref(case), Options::default()).expect("case readable");
+        let rendered = topoc::report::render_all(&c.diagnostics, &c.sources, false);
+        // Diagnostics name files as given; show them relative to the repository.
+        let prefix = format!("{}/", support::repo().display());
+        let rendered = rendered.replace(&prefix, "");
+        seen_codes.extend(c.diagnostics.iter().map(|d| d.code));
+        let name = case
+            .file_name()
+            .expect("named")
+            .to_string_lossy()
+            .into_owned();
+        if c.diagnostics.is_empty() {
+            failures.push_str(&format!("{name}: no diagnostic; a ui case must fail\n"));
+        }
+        let snapshot = case.with_extension("stderr");
+        if support::bless() {
+            fs::write(&snapshot, &rendered).expect("write snapshot");
+            continue;
+        }
+        let expected = fs::read_to_string(&snapshot).unwrap_or_default();
+        if expected != rendered {
+            failures.push_str(&support::diff(
+                &format!("tests/ui/{name}"),
+                &expected,
+                &rendered,
+            ));
+        }
+    }
+    for entry in fs::read_dir(&dir).expect("tests/ui exists") {
+        let path = entry.expect("read tests/ui").path();
+        if path.extension().is_some_and(|e| e == "stderr") && !path.with_extension("topo").exists()
+        {
+            failures.push_str(&format!(
+                "stale snapshot without a case: {}\n",
+                path.display()
+            ));
+        }
+    }
+    for code in Code::ALL {
+        if !seen_codes.contains(code) && !UNREACHABLE_FROM_INPUT.contains(code) {
+            failures.push_str(&format!(
+                "no tests/ui case produces {code} ({})\n",
+                code.title()
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{failures}\n(TOPOC_BLESS=1 to accept new snapshots)"
+    );
+}
