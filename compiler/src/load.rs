@@ -194,15 +194,19 @@ impl Loader {
                     self.sources.get(self.stack[pos].1).name.as_str(),
                 ))
                 .collect();
-            diags.push(
+            let d = if chain.len() == 2 {
                 Diagnostic::new(
                     Code::ImportCycle,
-                    format!("import cycle: {}", chain.join(" → ")),
+                    format!("{} imports itself", chain[0]),
                     span,
-                    "this import closes the cycle",
+                    "this import names its own file",
                 )
-                .with_help("imports are not needed both ways: every definition is visible in the whole program; remove one of the imports"),
-            );
+                .with_help("remove this import")
+            } else {
+                Diagnostic::new(Code::ImportCycle, format!("import cycle: {}", chain.join(" → ")), span, "this import closes the cycle")
+                    .with_help("imports are not needed both ways: every definition is visible in the whole program; remove one of the imports")
+            };
+            diags.push(d);
         }
         true
     }
@@ -214,7 +218,9 @@ impl Loader {
         diags: &mut Diagnostics,
     ) -> Result<(), LoadError> {
         let path = normalize(path);
-        let origin = Origin::Disk(path.clone());
+        // Key by the canonical path, so `a.topo` and `/abs/a.topo` are one file; the name shown
+        // in diagnostics stays the path as written.
+        let origin = Origin::Disk(std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone()));
         if self.check_seen(&origin, from, diags) {
             return Ok(());
         }

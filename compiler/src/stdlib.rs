@@ -5,7 +5,10 @@
 pub const PRELUDE: &str = "prelude";
 
 /// `import "stdlib/NAME"` modules, by NAME.
-const MODULES: &[(&str, &str)] = &[("prelude", include_str!("../../stdlib/prelude.topo"))];
+const MODULES: &[(&str, &str)] = &[
+    ("prelude", include_str!("../../stdlib/prelude.topo")),
+    ("gloo", include_str!("../../stdlib/gloo.topo")),
+];
 
 /// Templates for vendor kinds without a typed crate, by file name.
 const TEMPLATES: &[(&str, &str)] = &[(

@@ -25,41 +25,54 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
         }
         let missing = names(p, &missing);
         let (user_what, dep_what) = (describe(p, user), describe(p, dep));
+        // How to keep the user out of the missing clusters depends on where its placement came from.
+        let narrow_user = match (&placed_user.source, user) {
+            (Source::Inferred, Node::Route(_)) => {
+                format!(
+                    "give the route a `to` without {missing} (it now follows its parent gateways)"
+                )
+            }
+            _ => format!("take {missing} out of the {}'s `to`", kind_word(user)),
+        };
         let (code, message, label, help) = match (edge, dep) {
             (Edge::Parent { .. }, _) => (
                 Code::ParentNotDistributed,
                 format!("{user_what} lands in {missing}, where its parent {dep_what} does not"),
                 format!("{dep_what} is not in {missing}"),
-                format!("add {missing} to the gateway's `to`, or take {missing} out of the route's `to`"),
+                format!("add {missing} to the gateway's `to`, or {narrow_user}"),
             ),
             (Edge::Backend { .. }, Node::Service(_)) => (
                 Code::BackendNotDistributed,
                 format!("{user_what} lands in {missing}, where its backend {dep_what} does not run"),
                 format!("{dep_what} does not run in {missing}"),
-                format!("add {missing} to the service's `runs-in`, or take {missing} out of the route's `to`"),
+                format!("add {missing} to the service's `runs-in`, or {narrow_user}"),
             ),
             (Edge::Backend { .. }, _) => (
                 Code::BackendNotDistributed,
                 format!("{user_what} lands in {missing}, where its backend {dep_what} does not"),
                 format!("{dep_what} is not in {missing}"),
                 format!(
-                    "add {missing} to the upstream's `to` (or omit its `to`: it then goes wherever its routes go), or take {missing} out of the route's `to`"
+                    "add {missing} to the upstream's `to` (or omit its `to`: it then goes wherever its routes go), or {narrow_user}"
                 ),
             ),
             (Edge::Certificate { .. }, _) => (
                 Code::SecretNotDistributed,
                 format!("{user_what} lands in {missing}, where its TLS {dep_what} does not"),
                 format!("{dep_what} is not in {missing}"),
-                format!("add {missing} to the secret's `to` (or omit it: it then goes wherever its gateways go)"),
+                format!("add {missing} to the secret's `to` (or omit it: it then goes wherever its gateways go), or {narrow_user}"),
             ),
             (Edge::UpstreamService { .. }, _) => (
                 Code::ServiceNotRunning,
                 format!("{user_what} lands in {missing}, where its {dep_what} does not run"),
                 format!("{dep_what} does not run in {missing}"),
-                format!(
-                    "add {missing} to the service's `runs-in`, or limit the upstream's `to` to clusters where the service runs ({})",
-                    names(p, &placed_dep.clusters)
-                ),
+                match placed_user.source {
+                    Source::Inferred => format!(
+                        "add {missing} to the service's `runs-in`, or keep the routes that use this upstream out of {missing}: the upstream follows them"
+                    ),
+                    _ => format!(
+                        "add {missing} to the service's `runs-in`, or take {missing} out of the upstream's `to` and out of the `to` of the routes that use it"
+                    ),
+                },
             ),
             (Edge::Class { .. }, _) => continue,
         };
@@ -88,6 +101,17 @@ pub fn describe(p: &Program, n: Node) -> String {
         Node::Gateway(id) => format!("gateway `{}`", p.gateway(id).meta.name.text),
         Node::Route(id) => format!("route `{}`", p.route(id).meta.name.text),
         Node::Secret(id) => format!("secret `{}`", p.secret(id).meta.name.text),
+    }
+}
+
+fn kind_word(n: Node) -> &'static str {
+    match n {
+        Node::Class(_) => "class",
+        Node::Service(_) => "service",
+        Node::Upstream(_) => "upstream",
+        Node::Gateway(_) => "gateway",
+        Node::Route(_) => "route",
+        Node::Secret(_) => "secret",
     }
 }
 

@@ -129,7 +129,7 @@ fn tls_shape(g: &Gateway, l: &crate::model::Listener, diags: &mut Diagnostics) {
         (Protocol::Https, Some(tls)) if tls.mode == TlsMode::Passthrough => report(
             tls.span,
             format!("{name} is HTTPS, which terminates TLS, but sets mode passthrough"),
-            "use protocol TLS for passthrough, or remove `mode`",
+            "use protocol TLS for passthrough, or remove `mode` and give the listener `certificates`",
         ),
         (Protocol::Tls, None) => report(
             l.protocol.span,

@@ -15,7 +15,9 @@ fn report(
     why: &str,
     help: &str,
 ) {
-    let on_purpose = matches!(&placed.source, Source::Written(d) if matches!(d.value, crate::model::Distribution::None));
+    // `to = none` is on purpose; a selector matching nothing is already an error (E0208).
+    let on_purpose = matches!(&placed.source, Source::Written(d)
+        if matches!(d.value, crate::model::Distribution::None | crate::model::Distribution::Selector(_)));
     if placed.clusters.is_clear() && !on_purpose {
         diags.push(
             Diagnostic::new(
@@ -44,6 +46,20 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
             r.meta.name.span,
             why,
             "give it a `to`, or `to = none` if that is intended",
+        );
+    }
+    for (g, placed) in p.gateways.iter().zip(&placement.gateways) {
+        let why = match placed.source {
+            Source::Default => "it has no `to` and there is no workload cluster",
+            _ => "its `to` selects no cluster",
+        };
+        report(
+            diags,
+            placed,
+            format!("gateway `{}`", g.meta.name.text),
+            g.meta.name.span,
+            why,
+            "fix its `to`, or write `to = none` if that is intended",
         );
     }
     for (u, placed) in p.upstreams.iter().zip(&placement.upstreams) {

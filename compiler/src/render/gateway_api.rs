@@ -50,7 +50,7 @@ fn class_name(cx: &Cx<'_>, g: &Gateway, variant: Variant) -> String {
         ClassRef::External(name) => name.clone(),
         ClassRef::Declared(id) => {
             let role = match variant {
-                Variant::Workload => Role::Workload,
+                Variant::Workload { .. } => Role::Workload,
                 Variant::Management => Role::Management,
             };
             let effective = class_for_role(cx.program, *id, role);

@@ -67,7 +67,12 @@ pub struct TemplateError {
 /// Which copy of an object a cluster gets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Variant {
-    Workload,
+    /// A copy in a workload cluster. When the same definition also lands in the management
+    /// cluster, that copy is the relay's source, so the provenance annotation names its
+    /// namespace; otherwise the management cluster's source namespace.
+    Workload {
+        source_in_management: bool,
+    },
     Management,
 }
 
@@ -83,13 +88,24 @@ impl Cx<'_> {
         let mut labels = meta.labels.clone();
         labels.insert(MANAGED_BY.0.to_string(), MANAGED_BY.1.to_string());
         let mut annotations = meta.annotations.clone();
-        if let (Variant::Workload, Some(mgmt)) = (variant, self.program.management()) {
+        if let (
+            Variant::Workload {
+                source_in_management,
+            },
+            Some(mgmt),
+        ) = (variant, self.program.management())
+        {
             let mgmt = self.program.cluster(mgmt);
+            let source_ns = if source_in_management {
+                &meta.namespace.value
+            } else {
+                &mgmt.namespace
+            };
             annotations.insert(
                 DISTRIBUTED_SOURCE.to_string(),
                 format!(
-                    "gloo://{}/ns/{}/kind/{kind}/name/{}",
-                    mgmt.name.text, mgmt.namespace, meta.name.text
+                    "gloo://{}/ns/{source_ns}/kind/{kind}/name/{}",
+                    mgmt.name.text, meta.name.text
                 ),
             );
         }
@@ -106,17 +122,23 @@ impl Cx<'_> {
 fn variants(p: &Program, clusters: &fixedbitset::FixedBitSet) -> Vec<Variant> {
     let mut v: Vec<Variant> = clusters
         .ones()
-        .map(|c| {
-            if p.clusters[c].role == Role::Management {
-                Variant::Management
-            } else {
-                Variant::Workload
-            }
-        })
+        .map(|c| variant_for(p, clusters, c))
         .collect();
     v.sort();
     v.dedup();
     v
+}
+
+/// The copy cluster `c` gets of a definition that lands in `clusters`.
+fn variant_for(p: &Program, clusters: &fixedbitset::FixedBitSet, c: usize) -> Variant {
+    if p.clusters[c].role == Role::Management {
+        Variant::Management
+    } else {
+        let source_in_management = p.management().is_some_and(|m| clusters.contains(m.index()));
+        Variant::Workload {
+            source_in_management,
+        }
+    }
 }
 
 /// The rendered copies of one definition, one per variant it needs.
@@ -219,11 +241,7 @@ pub fn render(
         match result {
             Ok(objects) => {
                 for c in clusters.ones() {
-                    let want = if p.clusters[c].role == Role::Management {
-                        Variant::Management
-                    } else {
-                        Variant::Workload
-                    };
+                    let want = variant_for(p, clusters, c);
                     if let Some((_, obj)) = objects.iter().find(|(v, _)| *v == want) {
                         per_cluster[c].insert(obj.path(), obj.clone());
                     }

@@ -17,6 +17,9 @@ pub(crate) fn lower(table: &Table<'_>, diags: &mut Diagnostics) -> Option<Progra
         failed: false,
     };
     let clusters = all(&mut cx, Kind::Cluster, cluster);
+    if let Some(clusters) = &clusters {
+        one_management(&mut cx, clusters);
+    }
     let classes = all(&mut cx, Kind::Class, class);
     let services = all(&mut cx, Kind::Service, service);
     let upstreams = all(&mut cx, Kind::Upstream, upstream);
@@ -35,6 +38,27 @@ pub(crate) fn lower(table: &Table<'_>, diags: &mut Diagnostics) -> Option<Progra
         routes: routes?,
         secrets: secrets?,
     })
+}
+
+/// The relay has one management cluster: the source of every distributed object.
+fn one_management(cx: &mut Cx<'_, '_>, clusters: &[Cluster]) {
+    let mut managers = clusters.iter().filter(|c| c.role == Role::Management);
+    if let Some(first) = managers.next() {
+        for other in managers {
+            cx.error(
+                Diagnostic::new(
+                    Code::InvalidValue,
+                    format!("`{}` is a second management cluster", other.name.text),
+                    other.name.span,
+                    "second management cluster",
+                )
+                .with_label(first.name.span, "the management cluster")
+                .with_help(
+                    "a topology has one management cluster; make this one a workload cluster",
+                ),
+            );
+        }
+    }
 }
 
 /// Lower every definition of a kind; `None` if any failed (each failure is reported).
@@ -163,7 +187,16 @@ fn service_ports<'a>(
 ) -> Option<Vec<ServicePort>> {
     let mut ports = Vec::new();
     let mut ok = true;
-    for item in cx.list(v)? {
+    let items = cx.list(v)?;
+    if items.is_empty() {
+        cx.invalid(
+            cx.deref(v),
+            "a service needs at least one port".into(),
+            "write `ports = [{ name = \"http\", port = 8080 }]`".into(),
+        );
+        return None;
+    }
+    for item in items {
         let Some(rec) = cx.record(
             item,
             &["name", "port", "target-port", "app-protocol"],

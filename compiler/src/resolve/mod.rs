@@ -68,6 +68,36 @@ impl Kind {
     }
 }
 
+/// Words with a meaning of their own wherever a bare name is read; a `let` cannot take them.
+const RESERVED: &[&str] = &[
+    "all",
+    "none",
+    "true",
+    "false",
+    "import",
+    "let",
+    "HTTP",
+    "HTTPS",
+    "TCP",
+    "TLS",
+    "management",
+    "workload",
+    "same",
+    "terminate",
+    "passthrough",
+    "http",
+    "https",
+    "GET",
+    "HEAD",
+    "POST",
+    "PUT",
+    "DELETE",
+    "CONNECT",
+    "OPTIONS",
+    "TRACE",
+    "PATCH",
+];
+
 /// Every definition and constant of the program, by name.
 pub(crate) struct Table<'a> {
     /// Per kind, the blocks in load order; a definition's id is its index here.
@@ -89,7 +119,23 @@ impl<'a> Table<'a> {
                 match item {
                     Item::Import { .. } => {}
                     Item::Let { name, value } => {
-                        if let Some(first) = let_spans.get(name.name.as_str()) {
+                        if RESERVED.contains(&name.name.as_str()) {
+                            diags.push(
+                                Diagnostic::new(
+                                    Code::DuplicateDefinition,
+                                    format!(
+                                        "`{}` is a word of the language and cannot name a constant",
+                                        name.name
+                                    ),
+                                    name.span,
+                                    "reserved word",
+                                )
+                                .with_help(format!(
+                                    "choose another name, such as `my-{}`",
+                                    name.name.to_lowercase()
+                                )),
+                            );
+                        } else if let Some(first) = let_spans.get(name.name.as_str()) {
                             diags.push(duplicate("constant", &name.name, name.span, *first));
                         } else {
                             let_spans.insert(&name.name, name.span);
@@ -98,6 +144,24 @@ impl<'a> Table<'a> {
                     }
                     Item::Definition(block) => table.add(block, diags),
                 }
+            }
+        }
+        // A constant named like a cluster would silently replace the cluster in every `to`.
+        for (name, span) in &let_spans {
+            if let Some(id) = table.lookup(Kind::Cluster, name) {
+                let cluster = table.blocks(Kind::Cluster)[id as usize];
+                let cluster_span = cluster.name.as_ref().map_or(cluster.span, |n| n.span);
+                diags.push(
+                    Diagnostic::new(
+                        Code::DuplicateDefinition,
+                        format!("constant `{name}` has the name of a cluster"),
+                        *span,
+                        "this constant",
+                    )
+                    .with_label(cluster_span, "the cluster")
+                    .with_help("rename the constant: a bare name in `to` would mean the constant, not the cluster"),
+                );
+                table.lets.remove(name);
             }
         }
         table

@@ -68,6 +68,14 @@ pub(super) fn route<'a>(cx: &mut Cx<'_, 'a>, block: &'a Block) -> Option<Route> 
 fn parents<'a>(cx: &mut Cx<'_, 'a>, v: &'a Value) -> Option<Vec<ParentRef>> {
     let mut out = Vec::new();
     let mut ok = true;
+    if cx.one_or_many(v).is_empty() {
+        cx.invalid(
+            cx.deref(v),
+            "a route needs at least one parent".into(),
+            "write `parents = [gateway.NAME]`".into(),
+        );
+        return None;
+    }
     for item in cx.one_or_many(v) {
         let Some((id, rest)) = cx.reference(item, Kind::Gateway) else {
             ok = false;
@@ -152,10 +160,23 @@ fn rule<'a>(cx: &mut Cx<'_, 'a>, block: &'a Block) -> Option<Rule> {
         ],
         &[],
     );
-    let name = attrs
-        .get("name")
-        .map(|v| cx.string(v).map(|s| s.value))
-        .lift();
+    let name = match (&block.name, attrs.get("name")) {
+        (Some(n), None) => Some(Some(n.name.clone())),
+        (Some(n), Some(v)) => {
+            cx.error(
+                Diagnostic::new(
+                    Code::DuplicateAttribute,
+                    "the rule is named twice",
+                    cx.deref(v).span,
+                    "second name",
+                )
+                .with_label(n.span, "first name")
+                .with_help("keep one: `rule NAME { ... }` or `name = \"NAME\"`"),
+            );
+            None
+        }
+        (None, v) => v.map(|v| cx.string(v).map(|s| s.value)).lift(),
+    };
     let matches = match attrs.get("match") {
         Some(v) => cx
             .one_or_many(v)

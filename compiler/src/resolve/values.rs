@@ -402,7 +402,7 @@ impl<'t, 'a> Cx<'t, 'a> {
                         name.name
                     ),
                     v.span,
-                    format!("this is a {}", found_kind.keyword()),
+                    format!("this is {} {}", found_kind.article(), found_kind.keyword()),
                 )
                 .with_label(def_span, "defined here")
                 .with_help(format!(
@@ -442,6 +442,15 @@ impl<'t, 'a> Cx<'t, 'a> {
         let dist = match &v.kind {
             ValueKind::Path(p) if p.len() == 1 && p[0].name == "all" => Distribution::All,
             ValueKind::Path(p) if p.len() == 1 && p[0].name == "none" => Distribution::None,
+            ValueKind::Map(entries) if entries.is_empty() => {
+                self.invalid(
+                    v,
+                    "an empty label selector".into(),
+                    "write `all` for every workload cluster, or give labels `{ env = \"prod\" }`"
+                        .into(),
+                );
+                return None;
+            }
             ValueKind::Map(_) => Distribution::Selector(self.string_map(v)?),
             ValueKind::List(items) => {
                 let mut ids = Vec::new();
