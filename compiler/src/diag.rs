@@ -78,8 +78,27 @@ codes! {
     DuplicateListener = "E0321", Error, "two listeners with the same name";
     ListenerHostnameConflict = "E0322", Error, "two listeners with the same port, protocol and hostname";
     ListenerTlsShape = "E0323", Error, "listener TLS settings do not fit its protocol";
+        InvalidController = "E0311", Error, "GatewayClass controller name is not a domain-prefixed path";
+    LimitExceeded = "E0330", Error, "more items than the Gateway API allows";
+    NotAllowedByListeners = "E0331", Error, "no listener of the parent admits the route";
+    NoMatchingListenerHostname = "E0332", Error, "route hostnames match no hostname of the parent's listeners";
+    InvalidHostname = "E0333", Error, "hostname is not a valid DNS name";
+    RepeatedParent = "E0334", Error, "the same parent twice without distinct listeners";
+    InvalidPath = "E0335", Error, "path is not valid for its match type";
+    InvalidHeader = "E0336", Error, "header name or value is not valid";
+    DuplicateMatchName = "E0337", Error, "the same header or query parameter twice";
+    IncompatibleFilters = "E0338", Error, "filters that cannot be used together";
+    TimeoutOrder = "E0339", Error, "backend request timeout longer than the request timeout";
+    RefNotPermitted = "E0341", Error, "cross-namespace reference without a ReferenceGrant";
+    UnsupportedProtocol = "E0342", Error, "listener protocol not supported by the cluster's implementation";
+    UnsupportedBackend = "E0343", Error, "backend kind not supported by the cluster's implementation";
+    ClassNotServed = "E0344", Error, "gateway class not served by the cluster's implementation";
     TemplateError = "E0401", Error, "a standard template failed to render valid YAML";
-    LandsNowhere = "W0301", Warning, "definition lands in no cluster";
+        LandsNowhere = "W0301", Warning, "definition lands in no cluster";
+    GatewayNameTooLong = "W0310", Warning, "gateway name longer than 63 characters";
+    AllWeightsZero = "W0311", Warning, "every backend of a rule has weight 0";
+    PrecedenceTie = "W0312", Warning, "two routes with identical matches on one listener";
+    UndeclaredClass = "W0313", Warning, "gateway class is not declared";
 }
 
 impl fmt::Display for Code {

@@ -16,12 +16,14 @@
 
 #![forbid(unsafe_code)]
 
+pub mod attach;
 pub mod check;
 pub mod diag;
 pub mod emit;
 pub mod graph;
 pub mod load;
 pub mod model;
+pub mod refs;
 pub mod render;
 pub mod report;
 pub mod resolve;
@@ -66,22 +68,18 @@ impl Compilation {
 pub fn compile(paths: &[PathBuf], options: Options) -> Result<Compilation, load::LoadError> {
     let mut diags = Diagnostics::default();
     let loaded = load::load(paths, &mut diags)?;
-    let program = resolve::resolve(&loaded, &mut diags);
+        let (program, allows) = resolve::resolve(&loaded, &mut diags);
     let mut sources = loaded.sources;
     let mut tree = None;
     if let Some(program) = program {
         let graph = graph::DepGraph::build(&program);
         let placement = resolve::place::place(&program, &graph, &mut diags);
-        check::check(
-            &check::Input {
-                program: &program,
-                graph: &graph,
-                placement: &placement,
-            },
-            &mut diags,
-        );
+                let attachments = attach::attach(&program);
+        let uses = refs::uses(&program, &placement);
+        let input = check::Input { program: &program, graph: &graph, placement: &placement, attachments: &attachments, uses: &uses };
+        check::check(&input, &mut diags);
         if options.render && !diags.has_errors() {
-            match render::render(&program, &placement) {
+            match render::render(&program, &placement, &uses) {
                 Ok(bundles) => tree = Some(emit::plan(&bundles, options.layout)),
                 Err(errors) => {
                     for e in errors {
@@ -91,7 +89,8 @@ pub fn compile(paths: &[PathBuf], options: Options) -> Result<Compilation, load:
             }
         }
     }
-    let diagnostics = diags.into_sorted(&sources);
+        let mut diagnostics = diags.into_sorted(&sources);
+    diagnostics.retain(|d| !allows.allows(d));
     Ok(Compilation {
         sources,
         diagnostics,

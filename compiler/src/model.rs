@@ -32,8 +32,10 @@ ids! {
     GatewayId;
     /// Index into [`Program::routes`].
     RouteId;
-    /// Index into [`Program::secrets`].
+        /// Index into [`Program::secrets`].
     SecretId;
+    /// Index into [`Program::grants`].
+    GrantId;
 }
 
 /// A value with the span it was written at.
@@ -63,9 +65,86 @@ pub struct Cluster {
     pub name: Name,
     pub role: Role,
     pub labels: BTreeMap<String, String>,
-    /// For the management cluster: the namespace its source objects live in, used in the
+        /// For the management cluster: the namespace its source objects live in, used in the
     /// `gloo.solo.io/distributed-source` annotation.
     pub namespace: String,
+    /// The gateway implementation running in the cluster, and its version.
+    pub implementation: Spanned<Implementation>,
+    /// The Gateway API version whose CRDs are installed.
+    pub gateway_api: Spanned<Version>,
+    /// Whether topoc writes the ReferenceGrants that cross-namespace references need
+    /// (`emit`, the default) or requires them to be declared (`require`).
+    pub reference_grants: GrantPolicy,
+}
+
+/// `MAJOR.MINOR`, ordered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Version {
+    pub major: u32,
+    pub minor: u32,
+}
+
+impl std::fmt::Display for Version {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.major, self.minor)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Vendor {
+    Gloo,
+    Istio,
+    Kuma,
+}
+
+impl Vendor {
+    pub const ALL: [Vendor; 3] = [Vendor::Gloo, Vendor::Istio, Vendor::Kuma];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Vendor::Gloo => "gloo",
+            Vendor::Istio => "istio",
+            Vendor::Kuma => "kuma",
+        }
+    }
+
+    /// The GatewayClass `controllerName`s the implementation serves.
+    pub fn controllers(self) -> &'static [&'static str] {
+        match self {
+            Vendor::Gloo => &["solo.io/gloo-gateway", "kgateway.dev/kgateway"],
+            Vendor::Istio => &["istio.io/gateway-controller"],
+            Vendor::Kuma => &["gateways.kuma.io/controller"],
+        }
+    }
+
+    /// Listener protocols the implementation supports (CHECKS.md rule 11).
+    pub fn protocols(self) -> &'static [Protocol] {
+        match self {
+            Vendor::Gloo | Vendor::Istio => &[Protocol::Http, Protocol::Https, Protocol::Tcp, Protocol::Tls],
+            Vendor::Kuma => &[Protocol::Http, Protocol::Https],
+        }
+    }
+
+    /// Whether two different protocols may share a port (CHECKS.md rule 10): Gloo and Istio
+    /// serve HTTPS and TLS on one port by SNI; Kuma conflicts on any two.
+    pub fn shares_port(self, a: Protocol, b: Protocol) -> bool {
+        a == b
+            || (self != Vendor::Kuma
+                && matches!((a, b), (Protocol::Https, Protocol::Tls) | (Protocol::Tls, Protocol::Https)))
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Implementation {
+    pub vendor: Vendor,
+    pub version: Version,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum GrantPolicy {
+    #[default]
+    Emit,
+    Require,
 }
 
 /// Metadata shared by every namespaced definition.
@@ -77,6 +156,29 @@ pub struct Meta {
     pub annotations: BTreeMap<String, String>,
     /// The whole definition, for secondary labels.
     pub span: Span,
+}
+
+/// A declared ReferenceGrant: lets `from` kinds in `from` namespaces reference the `refs` in
+/// this grant's namespace.
+#[derive(Clone, Debug)]
+pub struct Grant {
+    pub meta: Meta,
+    pub from: Vec<GrantFrom>,
+    pub refs: Vec<GrantRef>,
+    pub to: Option<Spanned<Distribution>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GrantFrom {
+    pub kind: String,
+    pub namespace: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GrantRef {
+    pub kind: String,
+    /// `None` grants every object of the kind.
+    pub name: Option<String>,
 }
 
 /// Where a definition goes, as written in `to` (or `runs-in`).
@@ -326,8 +428,9 @@ pub struct Program {
     pub services: Vec<Service>,
     pub upstreams: Vec<Upstream>,
     pub gateways: Vec<Gateway>,
-    pub routes: Vec<Route>,
+        pub routes: Vec<Route>,
     pub secrets: Vec<Secret>,
+    pub grants: Vec<Grant>,
 }
 
 impl Program {

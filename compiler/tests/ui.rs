@@ -1,6 +1,8 @@
 //! UI tests: each `tests/ui/NAME.topo` is checked and its rendered diagnostics are compared
 //! with `tests/ui/NAME.stderr`, so every message, span, label and help line is reviewed.
-//! Files in subfolders of `tests/ui/` are imported by the cases, not cases themselves.
+//! Cases in `tests/ui/` must fail. `tests/ui/upstream/` holds translations of the Gateway API
+//! corpus (see its README): the invalid examples must fail, the valid ones must compile clean
+//! (an empty snapshot). Files in other subfolders are imported by the cases.
 //! `TOPOC_BLESS=1 cargo test --test ui` rewrites the snapshots; a snapshot without its case
 //! fails, and every diagnostic code must have a case.
 
@@ -15,20 +17,26 @@ use topoc::Options;
 /// Codes that no input can produce: a broken template is a bug in topoc's own stdlib.
 const UNREACHABLE_FROM_INPUT: &[Code] = &[Code::TemplateError];
 
+fn cases(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut cases: Vec<_> = fs::read_dir(dir)
+        .map(|rd| rd.map(|e| e.expect("read case folder").path()).filter(|p| p.extension().is_some_and(|e| e == "topo")).collect())
+        .unwrap_or_default();
+    cases.sort();
+    cases
+}
+
 #[test]
 fn ui_cases_match_their_snapshots() {
     let dir = support::repo().join("tests/ui");
-    let mut cases: Vec<_> = fs::read_dir(&dir)
-        .expect("tests/ui exists")
-        .map(|e| e.expect("read tests/ui").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "topo"))
-        .collect();
-    cases.sort();
-    assert!(!cases.is_empty(), "no cases in tests/ui");
+    let must_fail = cases(&dir);
+    assert!(!must_fail.is_empty(), "no cases in tests/ui");
+    let upstream_dir = dir.join("upstream");
+    let upstream = cases(&upstream_dir);
+    let all: Vec<(bool, &std::path::PathBuf)> = must_fail.iter().map(|c| (true, c)).chain(upstream.iter().map(|c| (false, c))).collect();
 
     let mut failures = String::new();
     let mut seen_codes = BTreeSet::new();
-    for case in &cases {
+    for (fail_required, case) in all {
         let c =
             topoc::compile(std::slice::from_ref(case), Options::default()).expect("case readable");
         let rendered = topoc::report::render_all(&c.diagnostics, &c.sources, false);
@@ -41,7 +49,7 @@ fn ui_cases_match_their_snapshots() {
             .expect("named")
             .to_string_lossy()
             .into_owned();
-        if c.diagnostics.is_empty() {
+        if fail_required && c.diagnostics.is_empty() {
             failures.push_str(&format!("{name}: no diagnostic; a ui case must fail\n"));
         }
         let snapshot = case.with_extension("stderr");
@@ -58,7 +66,8 @@ fn ui_cases_match_their_snapshots() {
             ));
         }
     }
-    for entry in fs::read_dir(&dir).expect("tests/ui exists") {
+    let entries = fs::read_dir(&dir).into_iter().chain(fs::read_dir(&upstream_dir)).flatten();
+    for entry in entries {
         let path = entry.expect("read tests/ui").path();
         if path.extension().is_some_and(|e| e == "stderr") && !path.with_extension("topo").exists()
         {

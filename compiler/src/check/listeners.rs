@@ -6,18 +6,25 @@ use std::collections::BTreeMap;
 
 use super::Input;
 use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::model::{Gateway, Protocol, TlsMode};
+use crate::model::{Gateway, Protocol, TlsMode, Vendor};
 
-/// Protocols that may share a port. Gloo serves HTTPS and TLS on one port by SNI.
-fn compatible(a: Protocol, b: Protocol) -> bool {
-    a == b
-        || matches!(
-            (a, b),
-            (Protocol::Https, Protocol::Tls) | (Protocol::Tls, Protocol::Https)
-        )
+/// The implementations of the clusters a gateway lands in; Gloo when it lands nowhere, so a
+/// gateway is still checked.
+fn vendors(input: &Input<'_>, gi: usize) -> Vec<Vendor> {
+    let mut v: Vec<Vendor> = input.placement.gateways[gi]
+        .clusters
+        .ones()
+        .map(|c| input.program.clusters[c].implementation.value.vendor)
+        .collect();
+    v.sort();
+    v.dedup();
+    if v.is_empty() {
+        v.push(Vendor::Gloo);
+    }
+    v
 }
 
-fn gateway(g: &Gateway, diags: &mut Diagnostics) {
+fn gateway(g: &Gateway, vendors: &[Vendor], diags: &mut Diagnostics) {
     let mut by_name = BTreeMap::new();
     for l in &g.listeners {
         if let Some(first) = by_name.insert(l.name.text.as_str(), l) {
@@ -41,7 +48,8 @@ fn gateway(g: &Gateway, diags: &mut Diagnostics) {
             if earlier.port.value != l.port.value {
                 continue;
             }
-            if !compatible(earlier.protocol.value, l.protocol.value) {
+                        let (a, b) = (earlier.protocol.value, l.protocol.value);
+            if let Some(strict) = vendors.iter().find(|v| !v.shares_port(a, b)) {
                 diags.push(
                     Diagnostic::new(
                         Code::ListenerProtocolConflict,
@@ -60,9 +68,11 @@ fn gateway(g: &Gateway, diags: &mut Diagnostics) {
                         earlier.protocol.span,
                         format!("{} on the same port", earlier.protocol.value.as_str()),
                     )
-                    .with_help(
-                        "put the listeners on different ports; only HTTPS and TLS can share a port",
-                    ),
+                                        .with_help(if *strict == Vendor::Kuma {
+                        "put the listeners on different ports: Kuma serves one protocol per port".to_string()
+                    } else {
+                        "put the listeners on different ports; only HTTPS and TLS can share a port".to_string()
+                    }),
                 );
             } else if earlier.protocol.value == l.protocol.value
                 && earlier.hostname.as_ref().map(|h| &h.value)
@@ -170,7 +180,7 @@ fn tls_shape(g: &Gateway, l: &crate::model::Listener, diags: &mut Diagnostics) {
 }
 
 pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
-    for g in &input.program.gateways {
-        gateway(g, diags);
+        for (gi, g) in input.program.gateways.iter().enumerate() {
+        gateway(g, &vendors(input, gi), diags);
     }
 }

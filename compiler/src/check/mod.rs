@@ -1,11 +1,19 @@
 //! Stage 3: consistency checks on the placed program ([`check`]). One rule, one module; each
 //! rule reads the program, the graph and the placement, and reports into the sink.
 
+mod attachment;
 mod coverage;
+mod filters;
+mod grants;
+mod hostnames;
+mod implementation;
+mod limits;
 mod listeners;
+mod matches;
 mod names;
 mod nowhere;
 mod ports;
+mod precedence;
 
 use crate::diag::Diagnostics;
 use crate::graph::DepGraph;
@@ -17,6 +25,8 @@ pub struct Input<'a> {
     pub program: &'a Program,
     pub graph: &'a DepGraph,
     pub placement: &'a Placement,
+    pub attachments: &'a crate::attach::Attachments,
+    pub uses: &'a [crate::refs::Use],
 }
 
 /// Run every rule. Rules are independent: each reports all it finds.
@@ -26,4 +36,12 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
     ports::check(input, diags);
     coverage::check(input, diags);
     nowhere::check(input, diags);
+    attachment::check(input, diags);
+    hostnames::check(input, diags);
+    matches::check(input, diags);
+    filters::check(input, diags);
+    limits::check(input, diags);
+    implementation::check(input, diags);
+    precedence::check(input, diags);
+    grants::check(input, diags);
 }

@@ -100,14 +100,31 @@ fn meta(diags: &mut Diagnostics, kind: &str, m: &Meta, rule: Rule) {
     );
 }
 
+/// `controllerName`: a domain-prefixed path (`example.com/controller`), at most 253 characters.
+fn controller(diags: &mut Diagnostics, text: &str, span: Span) {
+    let valid = text.len() <= 253
+        && text.split_once('/').is_some_and(|(domain, path)| {
+            valid(Rule::Subdomain, domain)
+                && !path.is_empty()
+                && path.bytes().all(|c| c.is_ascii_alphanumeric() || b"/-._~%!$&'()*+,;=:".contains(&c))
+        });
+    if !valid {
+        diags.push(
+            Diagnostic::new(Code::InvalidController, format!("controller `{text}` is not a domain-prefixed path"), span, "invalid controller name")
+                .with_help("write DOMAIN/PATH, such as \"example.com/gateway-controller\""),
+        );
+    }
+}
+
 pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
     let p = input.program;
     for c in &p.clusters {
         // Cluster names become output folders and ArgoCD destinations.
         name(diags, "cluster", &c.name.text, c.name.span, Rule::Label);
     }
-    for c in &p.classes {
+        for c in &p.classes {
         name(diags, "class", &c.name.text, c.name.span, Rule::Subdomain);
+        controller(diags, &c.controller, c.span);
     }
     for s in &p.services {
         meta(diags, "service", &s.meta, Rule::Label1035);
@@ -118,8 +135,19 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
     for s in &p.secrets {
         meta(diags, "secret", &s.meta, Rule::Subdomain);
     }
-    for g in &p.gateways {
+        for g in &p.gateways {
         meta(diags, "gateway", &g.meta, Rule::Subdomain);
+        if g.meta.name.text.len() > 63 {
+            diags.push(
+                Diagnostic::new(
+                    Code::GatewayNameTooLong,
+                    format!("gateway name is {} characters long", g.meta.name.text.len()),
+                    g.meta.name.span,
+                    "longer than 63",
+                )
+                .with_help("implementations label the resources they create with `gateway.networking.k8s.io/gateway-name`, whose values stop at 63 characters; shorten the name"),
+            );
+        }
         for l in &g.listeners {
             name(
                 diags,

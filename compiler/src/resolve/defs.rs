@@ -8,7 +8,7 @@ use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::model::*;
 use crate::syntax::ast::{Block, ValueKind};
 
-const META: &[&str] = &["namespace", "labels", "annotations"];
+const META: &[&str] = &["namespace", "labels", "annotations", "allow"];
 
 pub(crate) fn lower(table: &Table<'_>, diags: &mut Diagnostics) -> Option<Program> {
     let mut cx = Cx {
@@ -26,6 +26,7 @@ pub(crate) fn lower(table: &Table<'_>, diags: &mut Diagnostics) -> Option<Progra
     let gateways = all(&mut cx, Kind::Gateway, gateway);
     let routes = all(&mut cx, Kind::Route, super::route::route);
     let secrets = all(&mut cx, Kind::Secret, secret);
+    let grants = all(&mut cx, Kind::Grant, grant);
     if cx.failed {
         return None;
     }
@@ -37,6 +38,7 @@ pub(crate) fn lower(table: &Table<'_>, diags: &mut Diagnostics) -> Option<Progra
         gateways: gateways?,
         routes: routes?,
         secrets: secrets?,
+    grants: grants?,
     })
 }
 
@@ -117,7 +119,11 @@ fn keys<'k>(own: &[&'k str], shared: &[&'k str]) -> Vec<&'k str> {
 }
 
 fn cluster<'a>(cx: &mut Cx<'_, 'a>, block: &'a Block) -> Option<Cluster> {
-    let attrs = cx.attrs(block, &["role", "labels", "namespace"], &[]);
+        let attrs = cx.attrs(
+        block,
+        &["role", "labels", "namespace", "implementation", "gateway-api", "reference-grants", "allow"],
+        &[],
+    );
     let role = match attrs.get("role") {
         Some(v) => match cx.symbol(v, &["management", "workload"])?.value {
             "management" => Role::Management,
@@ -133,16 +139,119 @@ fn cluster<'a>(cx: &mut Cx<'_, 'a>, block: &'a Block) -> Option<Cluster> {
         // Gloo Mesh installs its management plane in `gloo-mesh` (seed 000).
         None => "gloo-mesh".to_string(),
     };
-    Some(Cluster {
-        name: block_name(block),
-        role,
-        labels,
-        namespace,
-    })
+        let name = block_name(block);
+    let implementation = match attrs.get("implementation") {
+        Some(v) => implementation(cx, v)?,
+        None => Spanned { value: DEFAULT_IMPLEMENTATION, span: name.span },
+    };
+    let gateway_api = match attrs.get("gateway-api") {
+        Some(v) => {
+            let s = cx.string(v)?;
+            match parse_version(&s.value) {
+                Some(version) => Spanned { value: version, span: s.span },
+                None => {
+                    cx.invalid(v, format!("`{}` is not a version", s.value), "write MAJOR.MINOR, such as \"1.2\"".into());
+                    return None;
+                }
+            }
+        }
+        None => Spanned { value: DEFAULT_GATEWAY_API, span: name.span },
+    };
+    let reference_grants = match attrs.get("reference-grants") {
+        Some(v) => match cx.symbol(v, &["emit", "require"])?.value {
+            "require" => GrantPolicy::Require,
+            _ => GrantPolicy::Emit,
+        },
+        None => GrantPolicy::Emit,
+    };
+    Some(Cluster { name, role, labels, namespace, implementation, gateway_api, reference_grants })
+}
+
+/// Gloo Gateway 1.19 (the seed's Gloo Mesh 2.8 era) when a cluster does not say.
+const DEFAULT_IMPLEMENTATION: Implementation =
+    Implementation { vendor: Vendor::Gloo, version: Version { major: 1, minor: 19 } };
+/// The seed installs the Gateway API v1.2 standard CRDs.
+const DEFAULT_GATEWAY_API: Version = Version { major: 1, minor: 2 };
+
+/// `MAJOR.MINOR` or `MAJOR.MINOR.PATCH` (the patch does not matter to any rule).
+pub(super) fn parse_version(s: &str) -> Option<Version> {
+    let mut parts = s.trim_start_matches('v').split('.');
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    match parts.next() {
+        None => {}
+        Some(patch) if patch.parse::<u32>().is_ok() && parts.next().is_none() => {}
+        Some(_) => return None,
+    }
+    Some(Version { major, minor })
+}
+
+/// `gloo("1.19")`, `istio("1.24")`, `kuma("2.9")`.
+fn implementation<'a>(cx: &mut Cx<'_, 'a>, v: &'a crate::syntax::ast::Value) -> Option<Spanned<Implementation>> {
+    let v = cx.deref(v);
+    let names: Vec<&str> = Vendor::ALL.iter().map(|k| k.name()).collect();
+    let ValueKind::Call { name, args } = &v.kind else {
+        cx.wrong_type(v, "an implementation such as gloo(\"1.19\")");
+        return None;
+    };
+    let Some(vendor) = Vendor::ALL.into_iter().find(|k| k.name() == name.name) else {
+        let help = match crate::diag::did_you_mean(&name.name, names.iter().copied()) {
+            Some(m) => format!("did you mean `{m}`?"),
+            None => format!("topoc knows: {}", names.join(", ")),
+        };
+        cx.invalid(v, format!("`{}` is not a gateway implementation topoc knows", name.name), help);
+        return None;
+    };
+    let [arg] = args.as_slice() else {
+        cx.invalid(v, "an implementation takes its version".into(), format!("write {}(\"MAJOR.MINOR\")", vendor.name()));
+        return None;
+    };
+    let s = cx.string(arg)?;
+    let Some(version) = parse_version(&s.value) else {
+        cx.invalid(arg, format!("`{}` is not a version", s.value), "write MAJOR.MINOR, such as \"1.19\"".into());
+        return None;
+    };
+    Some(Spanned { value: Implementation { vendor, version }, span: v.span })
+}
+
+fn grant<'a>(cx: &mut Cx<'_, 'a>, block: &'a Block) -> Option<Grant> {
+    let attrs = cx.attrs(block, &keys(&["from", "refs", "to"], META), &[]);
+    let meta = meta(cx, block, &attrs);
+    let from = attrs.require(cx, "from", "[{ kind = \"HTTPRoute\", namespace = \"web\" }]").and_then(|v| {
+        let mut out = Vec::new();
+        for item in cx.list(v)? {
+            let rec = cx.record(item, &["kind", "namespace"], "from")?;
+            let kind = rec.get("kind").map(|k| cx.string(k)).lift()?;
+            let namespace = rec.get("namespace").map(|n| cx.string(n)).lift()?;
+            match (kind, namespace) {
+                (Some(kind), Some(namespace)) => out.push(GrantFrom { kind: kind.value, namespace: namespace.value }),
+                _ => {
+                    cx.invalid(item, "`from` needs a kind and a namespace".into(), "write { kind = \"HTTPRoute\", namespace = \"web\" }".into());
+                    return None;
+                }
+            }
+        }
+        Some(out)
+    });
+    let refs = attrs.require(cx, "refs", "[{ kind = \"Service\", name = \"web\" }]").and_then(|v| {
+        let mut out = Vec::new();
+        for item in cx.list(v)? {
+            let rec = cx.record(item, &["kind", "name"], "refs")?;
+            let Some(kind) = rec.get("kind").map(|k| cx.string(k)).lift()? else {
+                cx.invalid(item, "`refs` entries need a kind".into(), "write { kind = \"Service\", name = \"web\" }".into());
+                return None;
+            };
+            let name = rec.get("name").map(|n| cx.string(n).map(|s| s.value)).lift()?;
+            out.push(GrantRef { kind: kind.value, name });
+        }
+        Some(out)
+    });
+    let to = attrs.get("to").map(|v| cx.distribution(v)).lift();
+    Some(Grant { meta: meta?, from: from?, refs: refs?, to: to? })
 }
 
 fn class<'a>(cx: &mut Cx<'_, 'a>, block: &'a Block) -> Option<Class> {
-    let attrs = cx.attrs(block, &["controller", "workload-class", "emit"], &[]);
+        let attrs = cx.attrs(block, &["controller", "workload-class", "emit", "allow"], &[]);
     let controller = attrs.require(cx, "controller", "\"example.com/gateway-controller\"")?;
     let controller = cx.string(controller)?.value;
     let workload_class = match attrs.get("workload-class") {

@@ -27,19 +27,20 @@ pub enum Kind {
     Service,
     Upstream,
     Gateway,
-    Route,
+        Route,
     Secret,
+    Grant,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 7] = [
+        pub const ALL: [Kind; 8] = [
         Kind::Cluster,
         Kind::Class,
         Kind::Service,
         Kind::Upstream,
         Kind::Gateway,
         Kind::Route,
-        Kind::Secret,
+        Kind::Secret, Kind::Grant,
     ];
 
     pub fn keyword(self) -> &'static str {
@@ -51,6 +52,7 @@ impl Kind {
             Kind::Gateway => "gateway",
             Kind::Route => "route",
             Kind::Secret => "secret",
+            Kind::Grant => "grant",
         }
     }
 
@@ -238,12 +240,75 @@ fn duplicate(what: &str, name: &str, span: Span, first: Span) -> Diagnostic {
     .with_help(format!("rename one of them, or remove the second {what}"))
 }
 
+/// `allow = [CODE, ...]` on definitions: warnings whose primary span lies inside one of
+/// these definitions and whose code it lists are not reported.
+#[derive(Debug, Default)]
+pub struct Allows {
+    spans: Vec<(Span, Vec<Code>)>,
+}
+
+impl Allows {
+    pub fn allows(&self, d: &Diagnostic) -> bool {
+        let at = d.primary.span;
+        self.spans
+            .iter()
+            .any(|(span, codes)| span.file == at.file && span.start <= at.start && at.end <= span.end && codes.contains(&d.code))
+    }
+
+    fn collect(loaded: &Loaded, diags: &mut Diagnostics) -> Allows {
+        let mut out = Allows::default();
+        for (_, file) in &loaded.files {
+            for item in &file.items {
+                let Item::Definition(block) = item else { continue };
+                for entry in &block.entries {
+                    let crate::syntax::ast::Entry::Attr(attr) = entry else { continue };
+                    if attr.key.name != "allow" {
+                        continue;
+                    }
+                    let codes = allow_list(&attr.value, diags);
+                    out.spans.push((block.span, codes));
+                }
+            }
+        }
+        out
+    }
+}
+
+fn allow_list(v: &Value, diags: &mut Diagnostics) -> Vec<Code> {
+    use crate::syntax::ast::ValueKind;
+    let items = match &v.kind {
+        ValueKind::List(items) => items.as_slice(),
+        _ => std::slice::from_ref(v),
+    };
+    let mut codes = Vec::new();
+    for item in items {
+        let text = match &item.kind {
+            ValueKind::Path(p) if p.len() == 1 => p[0].name.as_str(),
+            ValueKind::Str(s) => s.as_str(),
+            _ => "",
+        };
+        match Code::parse(text) {
+            Some(code) if code.severity() == crate::diag::Severity::Warning => codes.push(code),
+            Some(code) => diags.push(
+                Diagnostic::new(Code::InvalidValue, format!("{code} is an error and cannot be allowed"), item.span, "an error code")
+                    .with_help("only warnings (W codes) can be allowed; fix the error instead"),
+            ),
+            None => diags.push(
+                Diagnostic::new(Code::InvalidValue, format!("`{text}` is not a diagnostic code"), item.span, "not a code")
+                    .with_help("write warning codes such as `allow = [W0301]`; `topoc explain --list` lists them"),
+            ),
+        }
+    }
+    codes
+}
+
 /// Build the typed program, or report why it cannot be built. `None` means at least one
 /// definition did not resolve; every such problem has been reported. The later stages only
 /// ever see a complete program, so they need no placeholders for broken definitions.
-pub fn resolve(loaded: &Loaded, diags: &mut Diagnostics) -> Option<Program> {
+pub fn resolve(loaded: &Loaded, diags: &mut Diagnostics) -> (Option<Program>, Allows) {
     let table = Table::build(loaded, diags);
-    defs::lower(&table, diags)
+    let allows = Allows::collect(loaded, diags);
+    (defs::lower(&table, diags), allows)
 }
 
 /// Keep an identifier's text and span together in the model.

@@ -35,8 +35,10 @@ pub struct Placement {
     pub secrets: Vec<Placed>,
     /// Where each service runs (`runs-in`).
     pub services: Vec<Placed>,
-    /// Where each class is used, with the workload-class rewrite applied.
+        /// Where each class is used, with the workload-class rewrite applied.
     pub classes: Vec<Placed>,
+    /// Where each declared ReferenceGrant goes (`to`, or every workload cluster).
+    pub grants: Vec<Placed>,
 }
 
 impl Placement {
@@ -173,6 +175,17 @@ pub fn place(p: &Program, graph: &DepGraph, diags: &mut Diagnostics) -> Placemen
             written(p, &p.secrets[i].to, diags).unwrap_or_else(|| Placed {
                 clusters: union_of_users(Node::Secret(SecretId(i as u32)), &out),
                 source: Source::Inferred,
+            })
+        })
+        .collect();
+
+        out.grants = p
+        .grants
+        .iter()
+        .map(|g| {
+            written(p, &g.to, diags).unwrap_or_else(|| {
+                let all = Spanned { value: Distribution::All, span: g.meta.name.span };
+                Placed { clusters: evaluate(p, &all, diags), source: Source::Default }
             })
         })
         .collect();

@@ -18,6 +18,7 @@ pub(super) fn route<'a>(cx: &mut Cx<'_, 'a>, block: &'a Block) -> Option<Route> 
             "to",
             "parents",
             "hostnames",
+            "allow",
         ],
         &["rule"],
     );

@@ -1,0 +1,97 @@
+//! Precedence ties (CHECKS.md rule 5): when two routes attached to one listener have an
+//! identical match for a common hostname, the Gateway API gives the request to the older route
+//! — by creation time, which differs from cluster to cluster. The winner can then differ per
+//! cluster. A warning: sometimes intended during a migration (`allow = [W0312]`).
+
+use std::collections::BTreeMap;
+
+use super::Input;
+use crate::attach::{intersect, Standing};
+use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::model::{Match, PathMatch, StringMatch};
+use crate::resolve::place::names;
+
+/// A match in a canonical, comparable form. A rule without matches matches `PathPrefix /`.
+fn key(m: Option<&Match>) -> String {
+    let Some(m) = m else { return "prefix:/".into() };
+    let path = match m.path.as_ref().map(|p| &p.value) {
+        None => "prefix:/".to_string(),
+        Some(PathMatch::Prefix(v)) => format!("prefix:{v}"),
+        Some(PathMatch::Exact(v)) => format!("exact:{v}"),
+        Some(PathMatch::Regex(v)) => format!("regex:{v}"),
+    };
+    let sm = |pairs: &[(String, StringMatch)]| {
+        let mut v: Vec<String> = pairs
+            .iter()
+            .map(|(n, s)| match s {
+                StringMatch::Exact(x) => format!("{}={x}", n.to_ascii_lowercase()),
+                StringMatch::Regex(x) => format!("{}~{x}", n.to_ascii_lowercase()),
+            })
+            .collect();
+        v.sort();
+        v.join("&")
+    };
+    format!("{path}|{}|{}|{}", m.method.as_deref().unwrap_or(""), sm(&m.headers), sm(&m.query))
+}
+
+fn hosts_overlap(a: &Option<Vec<String>>, b: &Option<Vec<String>>) -> bool {
+    match (a, b) {
+        (None, _) | (_, None) => true,
+        (Some(a), Some(b)) => a.iter().any(|x| b.iter().any(|y| intersect(x, y).is_some())),
+    }
+}
+
+pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
+    let p = input.program;
+    // (gateway, listener, match key) → the routes (with hostnames and match span) using it.
+    type Users = Vec<(usize, Option<Vec<String>>, crate::source::Span)>;
+    let mut by_listener: BTreeMap<(u32, usize, String), Users> = BTreeMap::new();
+    for (ri, r) in p.routes.iter().enumerate() {
+        for (pr, listeners) in r.parents.iter().zip(&input.attachments.routes[ri]) {
+            for la in listeners {
+                let Standing::Attached(hosts) = &la.standing else { continue };
+                for rule in &r.rules {
+                    let ms: Vec<Option<&Match>> = if rule.matches.is_empty() { vec![None] } else { rule.matches.iter().map(Some).collect() };
+                    for m in ms {
+                        let span = m.and_then(|m| m.span).unwrap_or(rule.span);
+                        by_listener.entry((pr.gateway.0, la.listener, key(m))).or_default().push((ri, hosts.clone(), span));
+                    }
+                }
+            }
+        }
+    }
+    let mut reported = std::collections::BTreeSet::new();
+    for ((gi, li, _), users) in &by_listener {
+        for (i, (ra, ha, _)) in users.iter().enumerate() {
+            for (rb, hb, span_b) in &users[i + 1..] {
+                if ra == rb || !hosts_overlap(ha, hb) || !reported.insert((*ra.min(rb), *ra.max(rb))) {
+                    continue;
+                }
+                let mut common = input.placement.routes[*ra].clusters.clone();
+                common.intersect_with(&input.placement.routes[*rb].clusters);
+                if common.is_clear() {
+                    continue;
+                }
+                let g = &p.gateways[*gi as usize];
+                let (a, b) = (&p.routes[*ra], &p.routes[*rb]);
+                diags.push(
+                    Diagnostic::new(
+                        Code::PrecedenceTie,
+                        format!(
+                            "routes `{}` and `{}` match the same requests on listener `{}` of gateway `{}` in {}",
+                            a.meta.name.text,
+                            b.meta.name.text,
+                            g.listeners[*li].name.text,
+                            g.meta.name.text,
+                            names(p, &common)
+                        ),
+                        *span_b,
+                        "identical match",
+                    )
+                    .with_label(a.meta.name.span, "the other route")
+                    .with_help("the older route wins, and creation times differ per cluster: make the matches differ (path, header, method), or merge the routes"),
+                );
+            }
+        }
+    }
+}
