@@ -44,7 +44,13 @@ pub fn attach(p: &Program) -> Attachments {
                         Some(i) => vec![i],
                         None => (0..g.listeners.len()).collect(),
                     };
-                    targeted.into_iter().map(|i| ListenerAttach { listener: i, standing: standing(r, g, &g.listeners[i]) }).collect()
+                    targeted
+                        .into_iter()
+                        .map(|i| ListenerAttach {
+                            listener: i,
+                            standing: standing(r, g, &g.listeners[i]),
+                        })
+                        .collect()
                 })
                 .collect()
         })
@@ -63,10 +69,15 @@ fn standing(r: &Route, g: &Gateway, l: &Listener) -> Standing {
     let route_hosts: Vec<&str> = r.hostnames.iter().map(|h| h.value.as_str()).collect();
     match (&l.hostname, route_hosts.is_empty()) {
         (None, true) => Standing::Attached(None),
-        (None, false) => Standing::Attached(Some(route_hosts.iter().map(|h| h.to_string()).collect())),
+        (None, false) => {
+            Standing::Attached(Some(route_hosts.iter().map(|h| h.to_string()).collect()))
+        }
         (Some(lh), true) => Standing::Attached(Some(vec![lh.value.clone()])),
         (Some(lh), false) => {
-            let mut hosts: Vec<String> = route_hosts.iter().filter_map(|rh| intersect(&lh.value, rh)).collect();
+            let mut hosts: Vec<String> = route_hosts
+                .iter()
+                .filter_map(|rh| intersect(&lh.value, rh))
+                .collect();
             hosts.sort();
             hosts.dedup();
             if hosts.is_empty() {
@@ -110,13 +121,35 @@ mod tests {
 
     #[test]
     fn hostname_intersection() {
-        assert_eq!(intersect("example.com", "example.com").as_deref(), Some("example.com"));
-        assert_eq!(intersect("*.example.com", "foo.example.com").as_deref(), Some("foo.example.com"));
-        assert_eq!(intersect("*.example.com", "a.b.example.com").as_deref(), Some("a.b.example.com"));
-        assert_eq!(intersect("*.example.com", "example.com"), None, "a wildcard never matches its own suffix");
-        assert_eq!(intersect("foo.example.com", "*.example.com").as_deref(), Some("foo.example.com"));
-        assert_eq!(intersect("*.example.com", "*.foo.example.com").as_deref(), Some("*.foo.example.com"));
-        assert_eq!(intersect("*.foo.example.com", "*.example.com").as_deref(), Some("*.foo.example.com"));
+        assert_eq!(
+            intersect("example.com", "example.com").as_deref(),
+            Some("example.com")
+        );
+        assert_eq!(
+            intersect("*.example.com", "foo.example.com").as_deref(),
+            Some("foo.example.com")
+        );
+        assert_eq!(
+            intersect("*.example.com", "a.b.example.com").as_deref(),
+            Some("a.b.example.com")
+        );
+        assert_eq!(
+            intersect("*.example.com", "example.com"),
+            None,
+            "a wildcard never matches its own suffix"
+        );
+        assert_eq!(
+            intersect("foo.example.com", "*.example.com").as_deref(),
+            Some("foo.example.com")
+        );
+        assert_eq!(
+            intersect("*.example.com", "*.foo.example.com").as_deref(),
+            Some("*.foo.example.com")
+        );
+        assert_eq!(
+            intersect("*.foo.example.com", "*.example.com").as_deref(),
+            Some("*.foo.example.com")
+        );
         assert_eq!(intersect("*.a.com", "*.b.com"), None);
         assert_eq!(intersect("badexample.com", "*.example.com"), None);
     }

@@ -93,12 +93,14 @@ codes! {
     UnsupportedProtocol = "E0342", Error, "listener protocol not supported by the cluster's implementation";
     UnsupportedBackend = "E0343", Error, "backend kind not supported by the cluster's implementation";
     ClassNotServed = "E0344", Error, "gateway class not served by the cluster's implementation";
+        FeatureTooNew = "E0345", Error, "feature not available in the cluster's Gateway API version";
     TemplateError = "E0401", Error, "a standard template failed to render valid YAML";
         LandsNowhere = "W0301", Warning, "definition lands in no cluster";
     GatewayNameTooLong = "W0310", Warning, "gateway name longer than 63 characters";
     AllWeightsZero = "W0311", Warning, "every backend of a rule has weight 0";
     PrecedenceTie = "W0312", Warning, "two routes with identical matches on one listener";
-    UndeclaredClass = "W0313", Warning, "gateway class is not declared";
+        UndeclaredClass = "W0313", Warning, "gateway class is not declared";
+    RegexDialect = "W0314", Warning, "regular expression match depends on the implementation";
 }
 
 impl fmt::Display for Code {

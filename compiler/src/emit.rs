@@ -140,29 +140,73 @@ fn read_manifest(out: &Path) -> Result<Option<BTreeSet<String>>, EmitError> {
     }
 }
 
-/// Write `bytes` to `path` through a temporary file and a rename.
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), EmitError> {
-    if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir).map_err(io_err(dir))?;
-    }
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".topoc-tmp");
-    let tmp = PathBuf::from(tmp);
-    fs::write(&tmp, bytes).map_err(io_err(&tmp))?;
-    fs::rename(&tmp, path).map_err(|error| {
-        let _ = fs::remove_file(&tmp);
-        EmitError::Io {
-            path: path.to_path_buf(),
-            error,
-        }
-    })
+/// `DIR.SUFFIX` beside `DIR`: on the same filesystem, so renames between them are atomic.
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(".");
+    s.push(suffix);
+    PathBuf::from(s)
 }
 
+/// Exchange two folders in one step where the platform can (Linux `renameat2`), so a reader
+/// or a crash sees the old tree or the new one, never a mix.
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    use rustix::fs::{renameat_with, RenameFlags, CWD};
+    renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE).map_err(io::Error::from)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    // Two renames: a crash between them leaves `b` moved aside; `recover` puts it back.
+    let aside = sibling(b, "topoc-old");
+    fs::rename(b, &aside)?;
+    fs::rename(a, b)?;
+    fs::rename(&aside, a)
+}
+
+/// Finish or undo what a killed run left behind: a staging folder is discarded; an output
+/// folder moved aside and not yet replaced is moved back.
+fn recover(out: &Path) -> Result<(), EmitError> {
+    let staging = sibling(out, "topoc-staging");
+    if staging.exists() {
+        fs::remove_dir_all(&staging).map_err(io_err(&staging))?;
+    }
+    let aside = sibling(out, "topoc-old");
+    if aside.exists() {
+        if out.exists() {
+            fs::remove_dir_all(&aside).map_err(io_err(&aside))?;
+        } else {
+            fs::rename(&aside, out).map_err(io_err(out))?;
+        }
+    }
+    Ok(())
+}
+
+/// Test hook (`topoc build --failpoint-after N`): abort the process after N files have been
+/// staged, to prove a killed build leaves the old output whole.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Failpoint(pub Option<usize>);
+
 /// Write the tree under `out`. `force` allows an output folder topoc did not create.
+///
+/// The new tree is assembled in a staging folder beside `out` — unchanged files hard-linked
+/// from the old tree (their bytes are not rewritten), changed files written — and then swapped
+/// with `out` in one rename. A run that changes nothing touches nothing.
 pub fn write(out: &Path, tree: &Tree, force: bool) -> Result<Stats, EmitError> {
+    write_with(out, tree, force, Failpoint::default())
+}
+
+pub fn write_with(
+    out: &Path,
+    tree: &Tree,
+    force: bool,
+    failpoint: Failpoint,
+) -> Result<Stats, EmitError> {
     if let Some(bad) = tree.keys().find(|p| !is_contained(p)) {
         return Err(EmitError::Escape { path: bad.clone() });
     }
+    recover(out)?;
     let old = read_manifest(out)?;
     if old.is_none() && !force {
         if let Ok(mut entries) = fs::read_dir(out) {
@@ -174,58 +218,122 @@ pub fn write(out: &Path, tree: &Tree, force: bool) -> Result<Stats, EmitError> {
             }
         }
     }
-    fs::create_dir_all(out).map_err(io_err(out))?;
+    let old = old.unwrap_or_default();
 
-    let results: Vec<Result<bool, EmitError>> = tree
+    // What changed, compared with the bytes on disk.
+    let entries: Vec<(&String, &String)> = tree.iter().collect();
+    let unchanged: Vec<bool> = entries
         .par_iter()
         .map(|(rel, text)| {
-            let path = out.join(rel);
-            match fs::read(&path) {
-                Ok(existing) if existing == text.as_bytes() => Ok(false),
-                _ => write_atomic(&path, text.as_bytes()).map(|()| true),
-            }
+            fs::read(out.join(rel)).is_ok_and(|existing| existing == text.as_bytes())
         })
         .collect();
-    let mut stats = Stats::default();
-    for r in results {
-        if r? {
-            stats.written += 1;
-        } else {
+    let stale: Vec<&String> = old.iter().filter(|p| !tree.contains_key(*p)).collect();
+    let manifest = manifest_text(tree);
+    let manifest_same =
+        fs::read_to_string(out.join(MANIFEST)).ok().as_deref() == Some(manifest.as_str());
+    let mut stats = Stats {
+        written: 0,
+        unchanged: 0,
+        removed: 0,
+    };
+    for &u in &unchanged {
+        if u {
             stats.unchanged += 1;
+        } else {
+            stats.written += 1;
         }
     }
-
-    for stale in old.iter().flatten().filter(|p| !tree.contains_key(*p)) {
-        let path = out.join(stale);
-        match fs::remove_file(&path) {
-            Ok(()) => stats.removed += 1,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(error) => return Err(EmitError::Io { path, error }),
-        }
-        remove_empty_parents(out, &path);
+    if stats.written == 0 && stale.is_empty() && manifest_same {
+        return Ok(stats);
     }
 
+    let staging = sibling(out, "topoc-staging");
+    fs::create_dir_all(&staging).map_err(io_err(&staging))?;
+    let staged = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<Result<(), EmitError>> = entries
+        .par_iter()
+        .zip(unchanged.par_iter())
+        .map(|((rel, text), &same)| {
+            let target = staging.join(rel);
+            if let Some(dir) = target.parent() {
+                fs::create_dir_all(dir).map_err(io_err(dir))?;
+            }
+            let linked = same && fs::hard_link(out.join(rel), &target).is_ok();
+            if !linked {
+                fs::write(&target, text.as_bytes()).map_err(io_err(&target))?;
+            }
+            let n = staged.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+            if failpoint.0.is_some_and(|limit| n >= limit) {
+                std::process::abort();
+            }
+            Ok(())
+        })
+        .collect();
+    for r in results {
+        if let Err(e) = r {
+            let _ = fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+    }
+    // Files topoc did not write (allowed by --force) move along to the new tree.
+    if out.exists() {
+        keep_foreign(out, &staging, tree, &old)?;
+    }
+    fs::write(staging.join(MANIFEST), manifest.as_bytes()).map_err(io_err(&staging))?;
+    stats.removed = stale.iter().filter(|p| out.join(p).exists()).count();
+
+    if out.exists() {
+        exchange(&staging, out).map_err(io_err(out))?;
+        fs::remove_dir_all(&staging).map_err(io_err(&staging))?;
+    } else {
+        if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+            fs::create_dir_all(parent).map_err(io_err(parent))?;
+        }
+        fs::rename(&staging, out).map_err(io_err(out))?;
+    }
+    Ok(stats)
+}
+
+fn manifest_text(tree: &Tree) -> String {
     let mut manifest = String::from(MANIFEST_HEADER);
     for rel in tree.keys() {
         manifest.push_str(rel);
         manifest.push('\n');
     }
-    let manifest_path = out.join(MANIFEST);
-    if fs::read_to_string(&manifest_path).ok().as_deref() != Some(manifest.as_str()) {
-        write_atomic(&manifest_path, manifest.as_bytes())?;
-    }
-    Ok(stats)
+    manifest
 }
 
-/// Remove folders emptied by stale-file removal, up to (not including) `out`.
-fn remove_empty_parents(out: &Path, file: &Path) {
-    let mut dir = file.parent();
-    while let Some(d) = dir {
-        if d == out || !d.starts_with(out) || fs::remove_dir(d).is_err() {
-            break;
+/// Link every file of `out` that topoc never wrote into the staging tree.
+fn keep_foreign(
+    out: &Path,
+    staging: &Path,
+    tree: &Tree,
+    old: &BTreeSet<String>,
+) -> Result<(), EmitError> {
+    for entry in walkdir::WalkDir::new(out)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        if !entry.file_type().is_file() {
+            continue;
         }
-        dir = d.parent();
+        let Ok(rel) = entry.path().strip_prefix(out) else {
+            continue;
+        };
+        let rel_text = rel.to_string_lossy().replace('\\', "/");
+        if rel_text == MANIFEST || tree.contains_key(&rel_text) || old.contains(&rel_text) {
+            continue;
+        }
+        let target = staging.join(rel);
+        if let Some(dir) = target.parent() {
+            fs::create_dir_all(dir).map_err(io_err(dir))?;
+        }
+        if fs::hard_link(entry.path(), &target).is_err() {
+            fs::copy(entry.path(), &target).map_err(io_err(&target))?;
+        }
     }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -68,15 +68,21 @@ impl Compilation {
 pub fn compile(paths: &[PathBuf], options: Options) -> Result<Compilation, load::LoadError> {
     let mut diags = Diagnostics::default();
     let loaded = load::load(paths, &mut diags)?;
-        let (program, allows) = resolve::resolve(&loaded, &mut diags);
+    let (program, allows) = resolve::resolve(&loaded, &mut diags);
     let mut sources = loaded.sources;
     let mut tree = None;
     if let Some(program) = program {
         let graph = graph::DepGraph::build(&program);
         let placement = resolve::place::place(&program, &graph, &mut diags);
-                let attachments = attach::attach(&program);
+        let attachments = attach::attach(&program);
         let uses = refs::uses(&program, &placement);
-        let input = check::Input { program: &program, graph: &graph, placement: &placement, attachments: &attachments, uses: &uses };
+        let input = check::Input {
+            program: &program,
+            graph: &graph,
+            placement: &placement,
+            attachments: &attachments,
+            uses: &uses,
+        };
         check::check(&input, &mut diags);
         if options.render && !diags.has_errors() {
             match render::render(&program, &placement, &uses) {
@@ -89,7 +95,7 @@ pub fn compile(paths: &[PathBuf], options: Options) -> Result<Compilation, load:
             }
         }
     }
-        let mut diagnostics = diags.into_sorted(&sources);
+    let mut diagnostics = diags.into_sorted(&sources);
     diagnostics.retain(|d| !allows.allows(d));
     Ok(Compilation {
         sources,

@@ -31,6 +31,15 @@ enum Color {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum MessageFormat {
+    /// Rendered reports with source excerpts.
+    Human,
+    /// One JSON object per diagnostic and line (code, severity, message, file, line, column,
+    /// byte span, labels, help).
+    Json,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Lint {
     /// Treat every warning as an error.
     Warnings,
@@ -47,6 +56,9 @@ struct Common {
     /// Fail on warnings too.
     #[arg(long = "deny", value_enum)]
     deny: Vec<Lint>,
+    /// How diagnostics are printed (on standard error).
+    #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
+    message_format: MessageFormat,
 }
 
 #[derive(Subcommand)]
@@ -65,6 +77,9 @@ enum Command {
         /// Write into a non-empty folder that topoc did not create.
         #[arg(long)]
         force: bool,
+        /// Test hook: abort after staging N files (proves a killed build leaves old output).
+        #[arg(long, hide = true)]
+        failpoint_after: Option<usize>,
     },
     /// Parse, resolve and check only; write nothing.
     Check {
@@ -89,6 +104,7 @@ fn main() -> ExitCode {
             out,
             layout,
             force,
+            failpoint_after,
         } => {
             let Some(c) = run(
                 &common,
@@ -105,7 +121,7 @@ fn main() -> ExitCode {
             let Some(tree) = &c.tree else {
                 return ExitCode::from(EXIT_INPUT);
             };
-            match emit::write(&out, tree, force) {
+            match emit::write_with(&out, tree, force, emit::Failpoint(failpoint_after)) {
                 Ok(stats) => {
                     eprintln!(
                         "topoc: {} files in {} ({} written, {} unchanged, {} removed)",
@@ -152,7 +168,10 @@ fn run(common: &Common, options: Options) -> Option<Compilation> {
                 Color::Never => false,
                 Color::Auto => std::io::stderr().is_terminal(),
             };
-            let text = report::render_all(&c.diagnostics, &c.sources, color);
+            let text = match common.message_format {
+                MessageFormat::Human => report::render_all(&c.diagnostics, &c.sources, color),
+                MessageFormat::Json => report::render_json(&c.diagnostics, &c.sources),
+            };
             let _ = std::io::stderr().write_all(text.as_bytes());
             Some(c)
         }

@@ -65,7 +65,7 @@ pub struct Cluster {
     pub name: Name,
     pub role: Role,
     pub labels: BTreeMap<String, String>,
-        /// For the management cluster: the namespace its source objects live in, used in the
+    /// For the management cluster: the namespace its source objects live in, used in the
     /// `gloo.solo.io/distributed-source` annotation.
     pub namespace: String,
     /// The gateway implementation running in the cluster, and its version.
@@ -120,7 +120,12 @@ impl Vendor {
     /// Listener protocols the implementation supports (CHECKS.md rule 11).
     pub fn protocols(self) -> &'static [Protocol] {
         match self {
-            Vendor::Gloo | Vendor::Istio => &[Protocol::Http, Protocol::Https, Protocol::Tcp, Protocol::Tls],
+            Vendor::Gloo | Vendor::Istio => &[
+                Protocol::Http,
+                Protocol::Https,
+                Protocol::Tcp,
+                Protocol::Tls,
+            ],
             Vendor::Kuma => &[Protocol::Http, Protocol::Https],
         }
     }
@@ -130,7 +135,10 @@ impl Vendor {
     pub fn shares_port(self, a: Protocol, b: Protocol) -> bool {
         a == b
             || (self != Vendor::Kuma
-                && matches!((a, b), (Protocol::Https, Protocol::Tls) | (Protocol::Tls, Protocol::Https)))
+                && matches!(
+                    (a, b),
+                    (Protocol::Https, Protocol::Tls) | (Protocol::Tls, Protocol::Https)
+                ))
     }
 }
 
@@ -398,6 +406,8 @@ pub struct Filters {
 pub struct Timeouts {
     pub request: Option<String>,
     pub backend_request: Option<String>,
+    /// The `timeout` value, when written.
+    pub span: Option<Span>,
 }
 
 #[derive(Clone, Debug)]
@@ -428,7 +438,7 @@ pub struct Program {
     pub services: Vec<Service>,
     pub upstreams: Vec<Upstream>,
     pub gateways: Vec<Gateway>,
-        pub routes: Vec<Route>,
+    pub routes: Vec<Route>,
     pub secrets: Vec<Secret>,
     pub grants: Vec<Grant>,
 }

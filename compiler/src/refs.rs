@@ -37,8 +37,12 @@ pub fn uses(p: &Program, placement: &Placement) -> Vec<Use> {
             let mirrors = rule.filters.mirrors.iter().map(|m| &m.backend);
             for b in rule.backends.iter().chain(mirrors) {
                 let (group, kind, meta) = match &b.target {
-                    BackendTarget::Upstream(u) => ("gloo.solo.io", "Upstream", &p.upstream(*u).meta),
-                    BackendTarget::Service { service, .. } => ("", "Service", &p.service(*service).meta),
+                    BackendTarget::Upstream(u) => {
+                        ("gloo.solo.io", "Upstream", &p.upstream(*u).meta)
+                    }
+                    BackendTarget::Service { service, .. } => {
+                        ("", "Service", &p.service(*service).meta)
+                    }
                 };
                 if meta.namespace.value != r.meta.namespace.value {
                     out.push(Use {
@@ -84,13 +88,22 @@ pub fn uses(p: &Program, placement: &Placement) -> Vec<Use> {
 /// Whether a declared grant allows a reference.
 pub fn covers(g: &Grant, n: &Needed) -> bool {
     g.meta.namespace.value == n.to_namespace
-        && g.from.iter().any(|f| f.kind == n.from_kind && f.namespace == n.from_namespace)
-        && g.refs.iter().any(|r| r.kind == n.to_kind && r.name.as_ref().is_none_or(|name| *name == n.to_name))
+        && g.from
+            .iter()
+            .any(|f| f.kind == n.from_kind && f.namespace == n.from_namespace)
+        && g.refs
+            .iter()
+            .any(|r| r.kind == n.to_kind && r.name.as_ref().is_none_or(|name| *name == n.to_name))
 }
 
 /// The grants topoc emits into one cluster: every needed reference of the objects landing there
 /// that no declared grant in that cluster covers, when the cluster's policy is `emit`.
-pub fn to_emit(p: &Program, placement: &Placement, uses: &[Use], cluster: ClusterId) -> BTreeSet<Needed> {
+pub fn to_emit(
+    p: &Program,
+    placement: &Placement,
+    uses: &[Use],
+    cluster: ClusterId,
+) -> BTreeSet<Needed> {
     if p.cluster(cluster).reference_grants != GrantPolicy::Emit {
         return BTreeSet::new();
     }
@@ -102,7 +115,10 @@ pub fn to_emit(p: &Program, placement: &Placement, uses: &[Use], cluster: Cluste
 }
 
 pub fn declared_covers(p: &Program, placement: &Placement, n: &Needed, cluster: ClusterId) -> bool {
-    p.grants.iter().enumerate().any(|(i, g)| placement.grants[i].clusters.contains(cluster.index()) && covers(g, n))
+    p.grants
+        .iter()
+        .enumerate()
+        .any(|(i, g)| placement.grants[i].clusters.contains(cluster.index()) && covers(g, n))
 }
 
 /// The name of an emitted grant: readable, unique per reference, a valid object name.
@@ -118,6 +134,8 @@ pub fn grant_name(n: &Needed) -> String {
         return name;
     }
     // FNV-1a: stable across runs and platforms, unlike the standard hasher.
-    let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
     format!("{}-{hash:016x}", &name[..236])
 }

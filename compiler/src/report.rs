@@ -163,3 +163,52 @@ pub fn location(d: &Diagnostic, sources: &SourceMap) -> (String, usize, usize) {
     let (line, col) = f.line_col(d.primary.span.start as usize);
     (f.name.clone(), line, col)
 }
+
+/// One diagnostic as a JSON object, for CI annotations and editors: code, severity, message,
+/// file, 1-based line and column, byte span, labels and help.
+pub fn json(d: &Diagnostic, sources: &SourceMap) -> serde_json::Value {
+    let at = |span: Span| {
+        let f = sources.get(span.file);
+        let (line, column) = f.line_col(span.start as usize);
+        let (end_line, end_column) = f.line_col(span.end as usize);
+        serde_json::json!({
+            "file": f.name,
+            "line": line,
+            "column": column,
+            "end_line": end_line,
+            "end_column": end_column,
+            "byte_start": span.start,
+            "byte_end": span.end,
+        })
+    };
+    let mut labels = vec![];
+    for (primary, l) in
+        std::iter::once((true, &d.primary)).chain(d.secondary.iter().map(|l| (false, l)))
+    {
+        let mut v = at(l.span);
+        v["text"] = l.text.clone().into();
+        v["primary"] = primary.into();
+        labels.push(v);
+    }
+    let mut v = at(d.primary.span);
+    v["code"] = d.code.as_str().into();
+    v["severity"] = match d.severity() {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
+    .into();
+    v["message"] = d.message.clone().into();
+    v["labels"] = labels.into();
+    v["help"] = d.help.clone().into();
+    v
+}
+
+/// Every diagnostic as JSON Lines, one object per line.
+pub fn render_json(diags: &[Diagnostic], sources: &SourceMap) -> String {
+    let mut out = String::new();
+    for d in diags {
+        out.push_str(&json(d, sources).to_string());
+        out.push('\n');
+    }
+    out
+}

@@ -301,3 +301,115 @@ fn kubectl_kustomize_accepts_every_cluster_folder() {
     }
     assert!(checked >= 2, "no cluster folder found under golden/");
 }
+
+/// `--message-format json`: one parseable object per diagnostic, with exact positions.
+#[test]
+fn json_diagnostics_carry_code_position_labels_and_help() {
+    let tmp = support::tempdir("json");
+    fs::write(
+        tmp.join("two.topo"),
+        "cluster east { }\ncluster east { }\ncluster x { role = boss }\n",
+    )
+    .expect("write");
+    let o = topoc(&tmp, &["check", "two.topo", "--message-format", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stderr)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
+        .collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(lines[0]["code"], "E0203");
+    assert_eq!(lines[0]["severity"], "error");
+    assert_eq!(
+        (lines[0]["line"].as_u64(), lines[0]["column"].as_u64()),
+        (Some(2), Some(9))
+    );
+    assert_eq!(
+        (
+            lines[0]["byte_start"].as_u64(),
+            lines[0]["byte_end"].as_u64()
+        ),
+        (Some(25), Some(29))
+    );
+    assert_eq!(lines[0]["labels"][1]["text"], "first defined here");
+    assert!(lines[0]["help"].as_str().is_some_and(|h| !h.is_empty()));
+    assert_eq!(lines[1]["code"], "E0211");
+    let _ = fs::remove_dir_all(&tmp);
+}
+
+/// A build killed while writing leaves the output folder entirely old; the next build
+/// recovers and writes it entirely new.
+#[test]
+fn a_killed_build_leaves_the_old_output_whole() {
+    let tmp = support::tempdir("killed");
+    let first = topoc(&tmp, &["build", &example("quickstart"), "--out", "out"]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let old = support::read_tree(&tmp.join("out"));
+    let killed = topoc(
+        &tmp,
+        &[
+            "build",
+            &example("gloo-distribution"),
+            "--out",
+            "out",
+            "--failpoint-after",
+            "3",
+        ],
+    );
+    assert!(!killed.status.success(), "the failpoint aborts the process");
+    assert_eq!(
+        support::read_tree(&tmp.join("out")),
+        old,
+        "the old output is whole after the kill"
+    );
+    let next = topoc(
+        &tmp,
+        &["build", &example("gloo-distribution"), "--out", "out"],
+    );
+    assert!(next.status.success(), "{}", stderr(&next));
+    let golden = support::read_tree(&support::repo().join("golden/gloo-distribution"));
+    let mut got = support::read_tree(&tmp.join("out"));
+    got.remove(topoc::emit::MANIFEST);
+    assert_eq!(
+        got, golden,
+        "the next build is complete and has nothing of the old one"
+    );
+    assert!(!tmp.join("out.topoc-staging").exists());
+    let _ = fs::remove_dir_all(&tmp);
+}
+
+/// An output location that cannot be written gives a clear error and leaves the old output.
+#[test]
+fn unwritable_output_location_is_an_error_and_keeps_the_old_output() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = support::tempdir("readonly");
+    fs::create_dir_all(tmp.join("parent")).expect("mkdir");
+    let ok = topoc(
+        &tmp,
+        &["build", &example("quickstart"), "--out", "parent/out"],
+    );
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    let old = support::read_tree(&tmp.join("parent/out"));
+    fs::set_permissions(tmp.join("parent"), fs::Permissions::from_mode(0o555)).expect("chmod");
+    let probe = tmp.join("parent/probe");
+    let writable_anyway = fs::write(&probe, "x").is_ok(); // root ignores permissions
+    let _ = fs::remove_file(&probe);
+    let o = topoc(
+        &tmp,
+        &[
+            "build",
+            &example("gloo-distribution"),
+            "--out",
+            "parent/out",
+        ],
+    );
+    fs::set_permissions(tmp.join("parent"), fs::Permissions::from_mode(0o755)).expect("chmod back");
+    if writable_anyway {
+        eprintln!("skipping the read-only half: this user can write into read-only folders");
+    } else {
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).contains("cannot write"), "{}", stderr(&o));
+        assert_eq!(support::read_tree(&tmp.join("parent/out")), old);
+    }
+    let _ = fs::remove_dir_all(&tmp);
+}

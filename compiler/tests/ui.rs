@@ -19,7 +19,11 @@ const UNREACHABLE_FROM_INPUT: &[Code] = &[Code::TemplateError];
 
 fn cases(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut cases: Vec<_> = fs::read_dir(dir)
-        .map(|rd| rd.map(|e| e.expect("read case folder").path()).filter(|p| p.extension().is_some_and(|e| e == "topo")).collect())
+        .map(|rd| {
+            rd.map(|e| e.expect("read case folder").path())
+                .filter(|p| p.extension().is_some_and(|e| e == "topo"))
+                .collect()
+        })
         .unwrap_or_default();
     cases.sort();
     cases
@@ -32,7 +36,11 @@ fn ui_cases_match_their_snapshots() {
     assert!(!must_fail.is_empty(), "no cases in tests/ui");
     let upstream_dir = dir.join("upstream");
     let upstream = cases(&upstream_dir);
-    let all: Vec<(bool, &std::path::PathBuf)> = must_fail.iter().map(|c| (true, c)).chain(upstream.iter().map(|c| (false, c))).collect();
+    let all: Vec<(bool, &std::path::PathBuf)> = must_fail
+        .iter()
+        .map(|c| (true, c))
+        .chain(upstream.iter().map(|c| (false, c)))
+        .collect();
 
     let mut failures = String::new();
     let mut seen_codes = BTreeSet::new();
@@ -66,7 +74,10 @@ fn ui_cases_match_their_snapshots() {
             ));
         }
     }
-    let entries = fs::read_dir(&dir).into_iter().chain(fs::read_dir(&upstream_dir)).flatten();
+    let entries = fs::read_dir(&dir)
+        .into_iter()
+        .chain(fs::read_dir(&upstream_dir))
+        .flatten();
     for entry in entries {
         let path = entry.expect("read tests/ui").path();
         if path.extension().is_some_and(|e| e == "stderr") && !path.with_extension("topo").exists()

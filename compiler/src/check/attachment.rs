@@ -14,18 +14,31 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
     for (r, parents) in p.routes.iter().zip(&input.attachments.routes) {
         repeated_parents(r, p, diags);
         for (pr, listeners) in r.parents.iter().zip(parents) {
-            if listeners.iter().any(|l| matches!(l.standing, Standing::Attached(_))) {
+            if listeners
+                .iter()
+                .any(|l| matches!(l.standing, Standing::Attached(_)))
+            {
                 continue;
             }
             let g = p.gateway(pr.gateway);
-            let hostname_only = listeners.iter().all(|l| matches!(l.standing, Standing::NoHostname));
+            let hostname_only = listeners
+                .iter()
+                .all(|l| matches!(l.standing, Standing::NoHostname));
             if hostname_only {
-                diags.push(no_hostname(r, g, listeners.iter().map(|l| l.listener), pr.span));
+                diags.push(no_hostname(
+                    r,
+                    g,
+                    listeners.iter().map(|l| l.listener),
+                    pr.span,
+                ));
                 continue;
             }
             let mut d = Diagnostic::new(
                 Code::NotAllowedByListeners,
-                format!("no listener of gateway `{}` admits route `{}`", g.meta.name.text, r.meta.name.text),
+                format!(
+                    "no listener of gateway `{}` admits route `{}`",
+                    g.meta.name.text, r.meta.name.text
+                ),
                 pr.span,
                 "the route cannot attach here",
             );
@@ -34,7 +47,14 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
                 let l = &g.listeners[la.listener];
                 match la.standing {
                     Standing::WrongKind => {
-                        d = d.with_label(l.protocol.span, format!("listener `{}` is {}: it carries no HTTPRoutes", l.name.text, l.protocol.value.as_str()));
+                        d = d.with_label(
+                            l.protocol.span,
+                            format!(
+                                "listener `{}` is {}: it carries no HTTPRoutes",
+                                l.name.text,
+                                l.protocol.value.as_str()
+                            ),
+                        );
                         help.push("attach to an HTTP or HTTPS listener".to_string());
                     }
                     Standing::WrongNamespace => {
@@ -52,7 +72,10 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
                     }
                     Standing::NoHostname => {
                         let host = l.hostname.as_ref().map_or("any host", |h| h.value.as_str());
-                        d = d.with_label(l.name.span, format!("listener `{}` serves {host} only", l.name.text));
+                        d = d.with_label(
+                            l.name.span,
+                            format!("listener `{}` serves {host} only", l.name.text),
+                        );
                     }
                     Standing::Attached(_) => {}
                 }
@@ -64,10 +87,18 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
     }
 }
 
-fn no_hostname(r: &Route, g: &Gateway, listeners: impl Iterator<Item = usize>, at: crate::source::Span) -> Diagnostic {
+fn no_hostname(
+    r: &Route,
+    g: &Gateway,
+    listeners: impl Iterator<Item = usize>,
+    at: crate::source::Span,
+) -> Diagnostic {
     let mut d = Diagnostic::new(
         Code::NoMatchingListenerHostname,
-        format!("route `{}` has no hostname that gateway `{}` serves", r.meta.name.text, g.meta.name.text),
+        format!(
+            "route `{}` has no hostname that gateway `{}` serves",
+            r.meta.name.text, g.meta.name.text
+        ),
         r.hostnames.first().map_or(at, |h| h.span),
         "no listener serves these hostnames",
     );
@@ -75,7 +106,10 @@ fn no_hostname(r: &Route, g: &Gateway, listeners: impl Iterator<Item = usize>, a
     for i in listeners {
         let l = &g.listeners[i];
         if let Some(h) = &l.hostname {
-            d = d.with_label(h.span, format!("listener `{}` serves {}", l.name.text, h.value));
+            d = d.with_label(
+                h.span,
+                format!("listener `{}` serves {}", l.name.text, h.value),
+            );
             served.push(h.value.clone());
         }
     }
@@ -87,12 +121,18 @@ fn no_hostname(r: &Route, g: &Gateway, listeners: impl Iterator<Item = usize>, a
 
 fn repeated_parents(r: &Route, p: &crate::model::Program, diags: &mut Diagnostics) {
     for (i, pr) in r.parents.iter().enumerate() {
-        if let Some(first) = r.parents[..i].iter().find(|q| q.gateway == pr.gateway && (q.listener == pr.listener || q.listener.is_none() || pr.listener.is_none())) {
+        if let Some(first) = r.parents[..i].iter().find(|q| {
+            q.gateway == pr.gateway
+                && (q.listener == pr.listener || q.listener.is_none() || pr.listener.is_none())
+        }) {
             let g = p.gateway(pr.gateway);
             diags.push(
                 Diagnostic::new(
                     Code::RepeatedParent,
-                    format!("route `{}` names gateway `{}` twice", r.meta.name.text, g.meta.name.text),
+                    format!(
+                        "route `{}` names gateway `{}` twice",
+                        r.meta.name.text, g.meta.name.text
+                    ),
                     pr.span,
                     "named again here",
                 )

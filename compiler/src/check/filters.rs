@@ -49,9 +49,16 @@ fn rule(r: &crate::model::Route, rule: &Rule, diags: &mut Diagnostics) {
     }
     if let (Some(rd), Some(first)) = (&f.redirect, rule.backends.first()) {
         diags.push(
-            Diagnostic::new(Code::IncompatibleFilters, "a rule that redirects cannot have backends", first.span, "backend")
-                .with_label(rd.span, "redirect")
-                .with_help("remove the backends (the redirect answers the request), or remove the redirect"),
+            Diagnostic::new(
+                Code::IncompatibleFilters,
+                "a rule that redirects cannot have backends",
+                first.span,
+                "backend",
+            )
+            .with_label(rd.span, "redirect")
+            .with_help(
+                "remove the backends (the redirect answers the request), or remove the redirect",
+            ),
         );
     }
     let prefix_rewrites = f
@@ -59,7 +66,12 @@ fn rule(r: &crate::model::Route, rule: &Rule, diags: &mut Diagnostics) {
         .iter()
         .filter(|rd| matches!(rd.value.path, Some(PathRewrite::Prefix(_))))
         .map(|rd| rd.span)
-        .chain(f.rewrite.iter().filter(|rw| matches!(rw.value.path, Some(PathRewrite::Prefix(_)))).map(|rw| rw.span));
+        .chain(
+            f.rewrite
+                .iter()
+                .filter(|rw| matches!(rw.value.path, Some(PathRewrite::Prefix(_))))
+                .map(|rw| rw.span),
+        );
     for span in prefix_rewrites {
         if !one_prefix_match(rule) {
             diags.push(
@@ -74,11 +86,15 @@ fn rule(r: &crate::model::Route, rule: &Rule, diags: &mut Diagnostics) {
                 diags.push(
                     Diagnostic::new(
                         Code::TimeoutOrder,
-                        format!("backend request timeout {be} is longer than the request timeout {req}"),
-                        rule.span,
+                        format!(
+                            "backend request timeout {be} is longer than the request timeout {req}"
+                        ),
+                        rule.timeouts.span.unwrap_or(rule.span),
                         "timeouts out of order",
                     )
-                    .with_help(format!("make `backend-request` at most {req}; the request gives up first anyway")),
+                    .with_help(format!(
+                        "make `backend-request` at most {req}; the request gives up first anyway"
+                    )),
                 );
             }
         }
@@ -87,7 +103,10 @@ fn rule(r: &crate::model::Route, rule: &Rule, diags: &mut Diagnostics) {
         diags.push(
             Diagnostic::new(
                 Code::AllWeightsZero,
-                format!("every backend of a rule of route `{}` has weight 0", r.meta.name.text),
+                format!(
+                    "every backend of a rule of route `{}` has weight 0",
+                    r.meta.name.text
+                ),
                 rule.span,
                 "this rule sends no traffic",
             )

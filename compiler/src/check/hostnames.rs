@@ -11,7 +11,8 @@ fn label_ok(l: &str) -> bool {
     let b = l.as_bytes();
     !b.is_empty()
         && b.len() <= 63
-        && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
         && b[0] != b'-'
         && b[b.len() - 1] != b'-'
 }
@@ -41,8 +42,15 @@ pub fn problem(host: &str, wildcard_allowed: bool) -> Option<&'static str> {
 fn report(diags: &mut Diagnostics, what: &str, host: &str, span: Span, wildcard_allowed: bool) {
     if let Some(why) = problem(host, wildcard_allowed) {
         diags.push(
-            Diagnostic::new(Code::InvalidHostname, format!("{what} `{host}` is not a valid hostname"), span, why)
-                .with_help("write a DNS name such as `api.example.com`; no scheme, port, path or upper case"),
+            Diagnostic::new(
+                Code::InvalidHostname,
+                format!("{what} `{host}` is not a valid hostname"),
+                span,
+                why,
+            )
+            .with_help(
+                "write a DNS name such as `api.example.com`; no scheme, port, path or upper case",
+            ),
         );
     }
 }

@@ -16,13 +16,18 @@ fn by_vendor(p: &Program, set: &ClusterSet) -> BTreeMap<Vendor, Vec<String>> {
     let mut out: BTreeMap<Vendor, Vec<String>> = BTreeMap::new();
     for c in set.ones() {
         let cl = &p.clusters[c];
-        out.entry(cl.implementation.value.vendor).or_default().push(cl.name.text.clone());
+        out.entry(cl.implementation.value.vendor)
+            .or_default()
+            .push(cl.name.text.clone());
     }
     out
 }
 
 fn vendor_label(p: &Program, set: &ClusterSet, vendor: Vendor) -> Option<crate::source::Span> {
-    set.ones().map(|c| &p.clusters[c]).find(|c| c.implementation.value.vendor == vendor).map(|c| c.implementation.span)
+    set.ones()
+        .map(|c| &p.clusters[c])
+        .find(|c| c.implementation.value.vendor == vendor)
+        .map(|c| c.implementation.span)
 }
 
 pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
@@ -35,14 +40,25 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
                 if !vendor.protocols().contains(&l.protocol.value) {
                     let mut d = Diagnostic::new(
                         Code::UnsupportedProtocol,
-                        format!("{} does not serve {} listeners, and gateway `{}` lands in {}", vendor.name(), l.protocol.value.as_str(), g.meta.name.text, clusters.join(", ")),
+                        format!(
+                            "{} does not serve {} listeners, and gateway `{}` lands in {}",
+                            vendor.name(),
+                            l.protocol.value.as_str(),
+                            g.meta.name.text,
+                            clusters.join(", ")
+                        ),
                         l.protocol.span,
                         format!("not supported by {}", vendor.name()),
                     )
                     .with_help(format!(
                         "{} serves {}; change the protocol, or keep the gateway out of {}",
                         vendor.name(),
-                        vendor.protocols().iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", "),
+                        vendor
+                            .protocols()
+                            .iter()
+                            .map(|p| p.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", "),
                         clusters.join(", ")
                     ));
                     if let Some(span) = label {
@@ -53,10 +69,15 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
             }
             if let ClassRef::Declared(class) = g.class.value {
                 // The class each of these clusters actually gets, after the relay's rewrite.
-                let first = placed.ones().find(|&c| p.clusters[c].implementation.value.vendor == vendor);
+                let first = placed
+                    .ones()
+                    .find(|&c| p.clusters[c].implementation.value.vendor == vendor);
                 if let Some(c) = first {
                     let effective = p.class(effective_class(p, class, ClusterId(c as u32)));
-                    if !vendor.controllers().contains(&effective.controller.as_str()) {
+                    if !vendor
+                        .controllers()
+                        .contains(&effective.controller.as_str())
+                    {
                         diags.push(
                             Diagnostic::new(
                                 Code::ClassNotServed,
@@ -87,8 +108,13 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
                 None => format!("declare it so topoc can check it: `class {name} {{ controller = \"...\" }}`"),
             };
             diags.push(
-                Diagnostic::new(Code::UndeclaredClass, format!("class `{name}` is not declared: topoc cannot check it"), g.class.span, "not declared")
-                    .with_help(help),
+                Diagnostic::new(
+                    Code::UndeclaredClass,
+                    format!("class `{name}` is not declared: topoc cannot check it"),
+                    g.class.span,
+                    "not declared",
+                )
+                .with_help(help),
             );
         }
     }
@@ -97,7 +123,9 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
         for rule in &r.rules {
             let mirrors = rule.filters.mirrors.iter().map(|m| &m.backend);
             for b in rule.backends.iter().chain(mirrors) {
-                let BackendTarget::Upstream(u) = &b.target else { continue };
+                let BackendTarget::Upstream(u) = &b.target else {
+                    continue;
+                };
                 for (vendor, clusters) in by_vendor(p, placed) {
                     if vendor == Vendor::Gloo {
                         continue;

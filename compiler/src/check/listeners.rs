@@ -48,7 +48,7 @@ fn gateway(g: &Gateway, vendors: &[Vendor], diags: &mut Diagnostics) {
             if earlier.port.value != l.port.value {
                 continue;
             }
-                        let (a, b) = (earlier.protocol.value, l.protocol.value);
+            let (a, b) = (earlier.protocol.value, l.protocol.value);
             if let Some(strict) = vendors.iter().find(|v| !v.shares_port(a, b)) {
                 diags.push(
                     Diagnostic::new(
@@ -68,10 +68,12 @@ fn gateway(g: &Gateway, vendors: &[Vendor], diags: &mut Diagnostics) {
                         earlier.protocol.span,
                         format!("{} on the same port", earlier.protocol.value.as_str()),
                     )
-                                        .with_help(if *strict == Vendor::Kuma {
-                        "put the listeners on different ports: Kuma serves one protocol per port".to_string()
+                    .with_help(if *strict == Vendor::Kuma {
+                        "put the listeners on different ports: Kuma serves one protocol per port"
+                            .to_string()
                     } else {
-                        "put the listeners on different ports; only HTTPS and TLS can share a port".to_string()
+                        "put the listeners on different ports; only HTTPS and TLS can share a port"
+                            .to_string()
                     }),
                 );
             } else if earlier.protocol.value == l.protocol.value
@@ -180,7 +182,7 @@ fn tls_shape(g: &Gateway, l: &crate::model::Listener, diags: &mut Diagnostics) {
 }
 
 pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
-        for (gi, g) in input.program.gateways.iter().enumerate() {
+    for (gi, g) in input.program.gateways.iter().enumerate() {
         gateway(g, &vendors(input, gi), diags);
     }
 }

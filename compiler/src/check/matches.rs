@@ -33,7 +33,6 @@ pub fn path_problem(path: &str) -> Option<String> {
     while i < bytes.len() {
         let c = bytes[i];
         if c == b'%' {
-            
             let hex = |j: usize| bytes.get(j).is_some_and(u8::is_ascii_hexdigit);
             if !(hex(i + 1) && hex(i + 2)) {
                 return Some("`%` must be followed by two hex digits".into());
@@ -42,7 +41,10 @@ pub fn path_problem(path: &str) -> Option<String> {
             continue;
         }
         if !(c.is_ascii_alphanumeric() || b"-/._~!$&'()*+,;=:@".contains(&c)) {
-            return Some(format!("`{}` is not allowed in a path; percent-encode it", path[i..].chars().next().unwrap_or('?')));
+            return Some(format!(
+                "`{}` is not allowed in a path; percent-encode it",
+                path[i..].chars().next().unwrap_or('?')
+            ));
         }
         i += 1;
     }
@@ -51,7 +53,11 @@ pub fn path_problem(path: &str) -> Option<String> {
 
 /// An HTTP header or query parameter name: a token of at most 256 characters.
 pub fn is_token(name: &str) -> bool {
-    !name.is_empty() && name.len() <= 256 && name.bytes().all(|c| c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c))
+    !name.is_empty()
+        && name.len() <= 256
+        && name
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c))
 }
 
 fn invalid_path(diags: &mut Diagnostics, path: &str, span: Span, why: String) {
@@ -66,14 +72,24 @@ fn names(diags: &mut Diagnostics, what: &str, names: &[&str], span: Span) {
     for name in names {
         if !is_token(name) {
             diags.push(
-                Diagnostic::new(Code::InvalidHeader, format!("{what} name `{name}` is not valid"), span, "not an HTTP token")
-                    .with_help("names are 1-256 letters, digits and !#$%&'*+-.^_`|~"),
+                Diagnostic::new(
+                    Code::InvalidHeader,
+                    format!("{what} name `{name}` is not valid"),
+                    span,
+                    "not an HTTP token",
+                )
+                .with_help("names are 1-256 letters, digits and !#$%&'*+-.^_`|~"),
             );
         }
         if !seen.insert(name.to_ascii_lowercase()) {
             diags.push(
-                Diagnostic::new(Code::DuplicateMatchName, format!("{what} `{name}` is named twice"), span, "named twice here")
-                    .with_help("name each one once; names are compared without regard to case"),
+                Diagnostic::new(
+                    Code::DuplicateMatchName,
+                    format!("{what} `{name}` is named twice"),
+                    span,
+                    "named twice here",
+                )
+                .with_help("name each one once; names are compared without regard to case"),
             );
         }
     }
@@ -83,18 +99,44 @@ fn values(diags: &mut Diagnostics, what: &str, values: &[&str], span: Span) {
     for v in values {
         if v.is_empty() || v.len() > 4096 {
             diags.push(
-                Diagnostic::new(Code::InvalidHeader, format!("{what} value must be 1 to 4096 characters"), span, "empty or too long")
-                    .with_help("give a non-empty value"),
+                Diagnostic::new(
+                    Code::InvalidHeader,
+                    format!("{what} value must be 1 to 4096 characters"),
+                    span,
+                    "empty or too long",
+                )
+                .with_help("give a non-empty value"),
             );
         }
     }
 }
 
 fn modifier(diags: &mut Diagnostics, m: &HeaderModifier, span: Span) {
-    let all: Vec<&str> = m.set.iter().chain(&m.add).map(|(k, _)| k.as_str()).chain(m.remove.iter().map(String::as_str)).collect();
+    let all: Vec<&str> = m
+        .set
+        .iter()
+        .chain(&m.add)
+        .map(|(k, _)| k.as_str())
+        .chain(m.remove.iter().map(String::as_str))
+        .collect();
     names(diags, "header", &all, span);
-    let vals: Vec<&str> = m.set.iter().chain(&m.add).map(|(_, v)| v.as_str()).collect();
+    let vals: Vec<&str> = m
+        .set
+        .iter()
+        .chain(&m.add)
+        .map(|(_, v)| v.as_str())
+        .collect();
     values(diags, "header", &vals, span);
+}
+
+/// CHECKS.md rule 20: the Gateway API leaves the regular expression dialect to the
+/// implementation (RE2 for Envoy-based Gloo and Istio), so one pattern can match differently
+/// in clusters running different implementations.
+fn regex_dialect(diags: &mut Diagnostics, span: Span) {
+    diags.push(
+        Diagnostic::new(Code::RegexDialect, "regular expression matches depend on the implementation", span, "implementation-specific")
+            .with_help("prefer prefix(...) or exact(...); if the regex is meant, check it against every implementation it lands on and add `allow = [W0314]` to the route"),
+    );
 }
 
 pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
@@ -103,19 +145,41 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
             for m in &rule.matches {
                 let span = m.span.unwrap_or(rule.span);
                 if let Some(path) = &m.path {
-                    if let PathMatch::Prefix(v) | PathMatch::Exact(v) = &path.value {
-                        if let Some(why) = path_problem(v) {
-                            invalid_path(diags, v, path.span, why);
+                    match &path.value {
+                        PathMatch::Prefix(v) | PathMatch::Exact(v) => {
+                            if let Some(why) = path_problem(v) {
+                                invalid_path(diags, v, path.span, why);
+                            }
                         }
+                        PathMatch::Regex(_) => {}
                     }
+                }
+                // One warning per match, on the path when it is the regex.
+                let path_regex = m
+                    .path
+                    .as_ref()
+                    .filter(|p| matches!(p.value, PathMatch::Regex(_)))
+                    .map(|p| p.span);
+                let other_regex = m
+                    .headers
+                    .iter()
+                    .chain(&m.query)
+                    .any(|(_, s)| matches!(s, crate::model::StringMatch::Regex(_)));
+                if let Some(at) = path_regex.or(other_regex.then_some(span)) {
+                    regex_dialect(diags, at);
                 }
                 let hnames: Vec<&str> = m.headers.iter().map(|(n, _)| n.as_str()).collect();
                 names(diags, "header", &hnames, span);
                 let qnames: Vec<&str> = m.query.iter().map(|(n, _)| n.as_str()).collect();
                 names(diags, "query parameter", &qnames, span);
-                let hvalues: Vec<&str> = m.headers.iter().map(|(_, v)| match v {
-                    crate::model::StringMatch::Exact(s) | crate::model::StringMatch::Regex(s) => s.as_str(),
-                }).collect();
+                let hvalues: Vec<&str> = m
+                    .headers
+                    .iter()
+                    .map(|(_, v)| match v {
+                        crate::model::StringMatch::Exact(s)
+                        | crate::model::StringMatch::Regex(s) => s.as_str(),
+                    })
+                    .collect();
                 values(diags, "header", &hvalues, span);
             }
             if let Some(h) = &rule.filters.request_headers {
@@ -124,8 +188,17 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
             if let Some(h) = &rule.filters.response_headers {
                 modifier(diags, h, rule.span);
             }
-            let rewrites = rule.filters.redirect.iter().filter_map(|r| r.value.path.as_ref().map(|p| (p, r.span)));
-            let rewrites = rewrites.chain(rule.filters.rewrite.iter().filter_map(|r| r.value.path.as_ref().map(|p| (p, r.span))));
+            let rewrites = rule
+                .filters
+                .redirect
+                .iter()
+                .filter_map(|r| r.value.path.as_ref().map(|p| (p, r.span)));
+            let rewrites = rewrites.chain(
+                rule.filters
+                    .rewrite
+                    .iter()
+                    .filter_map(|r| r.value.path.as_ref().map(|p| (p, r.span))),
+            );
             for (p, span) in rewrites {
                 let (PathRewrite::Full(v) | PathRewrite::Prefix(v)) = p;
                 if let Some(why) = path_problem(v) {

@@ -14,6 +14,7 @@ mod names;
 mod nowhere;
 mod ports;
 mod precedence;
+mod versions;
 
 use crate::diag::Diagnostics;
 use crate::graph::DepGraph;
@@ -44,4 +45,5 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
     implementation::check(input, diags);
     precedence::check(input, diags);
     grants::check(input, diags);
+    versions::check(input, diags);
 }

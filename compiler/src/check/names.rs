@@ -106,12 +106,19 @@ fn controller(diags: &mut Diagnostics, text: &str, span: Span) {
         && text.split_once('/').is_some_and(|(domain, path)| {
             valid(Rule::Subdomain, domain)
                 && !path.is_empty()
-                && path.bytes().all(|c| c.is_ascii_alphanumeric() || b"/-._~%!$&'()*+,;=:".contains(&c))
+                && path
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || b"/-._~%!$&'()*+,;=:".contains(&c))
         });
     if !valid {
         diags.push(
-            Diagnostic::new(Code::InvalidController, format!("controller `{text}` is not a domain-prefixed path"), span, "invalid controller name")
-                .with_help("write DOMAIN/PATH, such as \"example.com/gateway-controller\""),
+            Diagnostic::new(
+                Code::InvalidController,
+                format!("controller `{text}` is not a domain-prefixed path"),
+                span,
+                "invalid controller name",
+            )
+            .with_help("write DOMAIN/PATH, such as \"example.com/gateway-controller\""),
         );
     }
 }
@@ -122,7 +129,7 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
         // Cluster names become output folders and ArgoCD destinations.
         name(diags, "cluster", &c.name.text, c.name.span, Rule::Label);
     }
-        for c in &p.classes {
+    for c in &p.classes {
         name(diags, "class", &c.name.text, c.name.span, Rule::Subdomain);
         controller(diags, &c.controller, c.span);
     }
@@ -135,7 +142,7 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
     for s in &p.secrets {
         meta(diags, "secret", &s.meta, Rule::Subdomain);
     }
-        for g in &p.gateways {
+    for g in &p.gateways {
         meta(diags, "gateway", &g.meta, Rule::Subdomain);
         if g.meta.name.text.len() > 63 {
             diags.push(

@@ -31,13 +31,20 @@ fn key(m: Option<&Match>) -> String {
         v.sort();
         v.join("&")
     };
-    format!("{path}|{}|{}|{}", m.method.as_deref().unwrap_or(""), sm(&m.headers), sm(&m.query))
+    format!(
+        "{path}|{}|{}|{}",
+        m.method.as_deref().unwrap_or(""),
+        sm(&m.headers),
+        sm(&m.query)
+    )
 }
 
 fn hosts_overlap(a: &Option<Vec<String>>, b: &Option<Vec<String>>) -> bool {
     match (a, b) {
         (None, _) | (_, None) => true,
-        (Some(a), Some(b)) => a.iter().any(|x| b.iter().any(|y| intersect(x, y).is_some())),
+        (Some(a), Some(b)) => a
+            .iter()
+            .any(|x| b.iter().any(|y| intersect(x, y).is_some())),
     }
 }
 
@@ -49,12 +56,21 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
     for (ri, r) in p.routes.iter().enumerate() {
         for (pr, listeners) in r.parents.iter().zip(&input.attachments.routes[ri]) {
             for la in listeners {
-                let Standing::Attached(hosts) = &la.standing else { continue };
+                let Standing::Attached(hosts) = &la.standing else {
+                    continue;
+                };
                 for rule in &r.rules {
-                    let ms: Vec<Option<&Match>> = if rule.matches.is_empty() { vec![None] } else { rule.matches.iter().map(Some).collect() };
+                    let ms: Vec<Option<&Match>> = if rule.matches.is_empty() {
+                        vec![None]
+                    } else {
+                        rule.matches.iter().map(Some).collect()
+                    };
                     for m in ms {
                         let span = m.and_then(|m| m.span).unwrap_or(rule.span);
-                        by_listener.entry((pr.gateway.0, la.listener, key(m))).or_default().push((ri, hosts.clone(), span));
+                        by_listener
+                            .entry((pr.gateway.0, la.listener, key(m)))
+                            .or_default()
+                            .push((ri, hosts.clone(), span));
                     }
                 }
             }
@@ -64,7 +80,10 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
     for ((gi, li, _), users) in &by_listener {
         for (i, (ra, ha, _)) in users.iter().enumerate() {
             for (rb, hb, span_b) in &users[i + 1..] {
-                if ra == rb || !hosts_overlap(ha, hb) || !reported.insert((*ra.min(rb), *ra.max(rb))) {
+                if ra == rb
+                    || !hosts_overlap(ha, hb)
+                    || !reported.insert((*ra.min(rb), *ra.max(rb)))
+                {
                     continue;
                 }
                 let mut common = input.placement.routes[*ra].clusters.clone();

@@ -8,7 +8,9 @@ use gateway_api::apis::standard::gateways::{
     GatewayListenersTls, GatewayListenersTlsCertificateRefs, GatewayListenersTlsMode, GatewaySpec,
 };
 use gateway_api::apis::standard::httproutes::*;
-use gateway_api::apis::standard::referencegrants::{ReferenceGrantFrom, ReferenceGrantSpec, ReferenceGrantTo};
+use gateway_api::apis::standard::referencegrants::{
+    ReferenceGrantFrom, ReferenceGrantSpec, ReferenceGrantTo,
+};
 use serde_json::Value;
 
 use super::{object, Cx, Object, Variant};
@@ -409,7 +411,9 @@ const GRANT_API: &str = "gateway.networking.k8s.io/v1beta1";
 /// The API group of a kind topoc references (empty for core kinds).
 fn group_of(kind: &str) -> &'static str {
     match kind {
-        "HTTPRoute" | "Gateway" | "GRPCRoute" | "TLSRoute" | "TCPRoute" => "gateway.networking.k8s.io",
+        "HTTPRoute" | "Gateway" | "GRPCRoute" | "TLSRoute" | "TCPRoute" => {
+            "gateway.networking.k8s.io"
+        }
         "Upstream" => "gloo.solo.io",
         _ => "",
     }
@@ -421,12 +425,29 @@ pub(super) fn declared_grant(cx: &Cx<'_>, id: GrantId) -> Object {
         from: g
             .from
             .iter()
-            .map(|f| ReferenceGrantFrom { group: group_of(&f.kind).into(), kind: f.kind.clone(), namespace: f.namespace.clone() })
+            .map(|f| ReferenceGrantFrom {
+                group: group_of(&f.kind).into(),
+                kind: f.kind.clone(),
+                namespace: f.namespace.clone(),
+            })
             .collect(),
-        to: g.refs.iter().map(|r| ReferenceGrantTo { group: group_of(&r.kind).into(), kind: r.kind.clone(), name: r.name.clone() }).collect(),
+        to: g
+            .refs
+            .iter()
+            .map(|r| ReferenceGrantTo {
+                group: group_of(&r.kind).into(),
+                kind: r.kind.clone(),
+                name: r.name.clone(),
+            })
+            .collect(),
     };
     let metadata = cx.metadata(&g.meta, "ReferenceGrant", Variant::Management);
-    object("ReferenceGrant", &g.meta.name.text, Some(&g.meta.namespace.value), &assemble(GRANT_API, "ReferenceGrant", metadata, to_value(&spec)))
+    object(
+        "ReferenceGrant",
+        &g.meta.name.text,
+        Some(&g.meta.namespace.value),
+        &assemble(GRANT_API, "ReferenceGrant", metadata, to_value(&spec)),
+    )
 }
 
 /// The narrowest grant for one reference: from one kind in one namespace, to one named object.
@@ -438,12 +459,21 @@ pub(super) fn emitted_grant(n: &crate::refs::Needed) -> Object {
             kind: n.from_kind.into(),
             namespace: n.from_namespace.clone(),
         }],
-        to: vec![ReferenceGrantTo { group: n.to_group.into(), kind: n.to_kind.into(), name: Some(n.to_name.clone()) }],
+        to: vec![ReferenceGrantTo {
+            group: n.to_group.into(),
+            kind: n.to_kind.into(),
+            name: Some(n.to_name.clone()),
+        }],
     };
     let metadata = serde_json::json!({
         "name": name,
         "namespace": n.to_namespace,
         "labels": { super::MANAGED_BY.0: super::MANAGED_BY.1 },
     });
-    object("ReferenceGrant", &name, Some(&n.to_namespace), &assemble(GRANT_API, "ReferenceGrant", metadata, to_value(&spec)))
+    object(
+        "ReferenceGrant",
+        &name,
+        Some(&n.to_namespace),
+        &assemble(GRANT_API, "ReferenceGrant", metadata, to_value(&spec)),
+    )
 }

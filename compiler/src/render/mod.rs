@@ -150,7 +150,7 @@ enum Def {
     Class(ClassId),
     Upstream(UpstreamId),
     Gateway(GatewayId),
-        Route(RouteId),
+    Route(RouteId),
     Grant(GrantId),
 }
 
@@ -178,15 +178,24 @@ pub(crate) fn tera_message(e: &tera::Error) -> String {
 }
 
 /// Render every definition for every cluster it lands in.
-pub fn render(p: &Program, placement: &Placement, uses: &[crate::refs::Use]) -> Result<Vec<ClusterBundle>, Vec<TemplateError>> {
+pub fn render(
+    p: &Program,
+    placement: &Placement,
+    uses: &[crate::refs::Use],
+) -> Result<Vec<ClusterBundle>, Vec<TemplateError>> {
     let templates = templates().map_err(|e| vec![e])?;
     let cx = Cx {
         program: p,
         templates: &templates,
     };
 
-        let mut work: Vec<(Def, &fixedbitset::FixedBitSet)> = Vec::new();
-    work.extend(p.grants.iter().enumerate().map(|(i, _)| (Def::Grant(GrantId(i as u32)), &placement.grants[i].clusters)));
+    let mut work: Vec<(Def, &fixedbitset::FixedBitSet)> = Vec::new();
+    work.extend(
+        p.grants
+            .iter()
+            .enumerate()
+            .map(|(i, _)| (Def::Grant(GrantId(i as u32)), &placement.grants[i].clusters)),
+    );
     for (i, c) in p.classes.iter().enumerate() {
         if c.emit {
             work.push((
@@ -225,7 +234,7 @@ pub fn render(p: &Program, placement: &Placement, uses: &[crate::refs::Use]) -> 
                         Def::Class(id) => gateway_api::class(&cx, id),
                         Def::Upstream(id) => gloo::upstream(&cx, id, variant)?,
                         Def::Gateway(id) => gateway_api::gateway(&cx, id, variant),
-                                                Def::Route(id) => gateway_api::route(&cx, id, variant),
+                        Def::Route(id) => gateway_api::route(&cx, id, variant),
                         Def::Grant(id) => gateway_api::declared_grant(&cx, id),
                     };
                     Ok((variant, Arc::new(obj)))
@@ -254,7 +263,10 @@ pub fn render(p: &Program, placement: &Placement, uses: &[crate::refs::Use]) -> 
     let mut emitted: BTreeMap<crate::refs::Needed, Arc<Object>> = BTreeMap::new();
     for (c, objects) in per_cluster.iter_mut().enumerate() {
         for needed in crate::refs::to_emit(p, placement, uses, ClusterId(c as u32)) {
-            let obj = emitted.entry(needed).or_insert_with_key(|n| Arc::new(gateway_api::emitted_grant(n))).clone();
+            let obj = emitted
+                .entry(needed)
+                .or_insert_with_key(|n| Arc::new(gateway_api::emitted_grant(n)))
+                .clone();
             objects.insert(obj.path(), obj);
         }
     }

@@ -38,7 +38,7 @@ pub(crate) fn lower(table: &Table<'_>, diags: &mut Diagnostics) -> Option<Progra
         gateways: gateways?,
         routes: routes?,
         secrets: secrets?,
-    grants: grants?,
+        grants: grants?,
     })
 }
 
@@ -119,9 +119,17 @@ fn keys<'k>(own: &[&'k str], shared: &[&'k str]) -> Vec<&'k str> {
 }
 
 fn cluster<'a>(cx: &mut Cx<'_, 'a>, block: &'a Block) -> Option<Cluster> {
-        let attrs = cx.attrs(
+    let attrs = cx.attrs(
         block,
-        &["role", "labels", "namespace", "implementation", "gateway-api", "reference-grants", "allow"],
+        &[
+            "role",
+            "labels",
+            "namespace",
+            "implementation",
+            "gateway-api",
+            "reference-grants",
+            "allow",
+        ],
         &[],
     );
     let role = match attrs.get("role") {
@@ -139,23 +147,36 @@ fn cluster<'a>(cx: &mut Cx<'_, 'a>, block: &'a Block) -> Option<Cluster> {
         // Gloo Mesh installs its management plane in `gloo-mesh` (seed 000).
         None => "gloo-mesh".to_string(),
     };
-        let name = block_name(block);
+    let name = block_name(block);
     let implementation = match attrs.get("implementation") {
         Some(v) => implementation(cx, v)?,
-        None => Spanned { value: DEFAULT_IMPLEMENTATION, span: name.span },
+        None => Spanned {
+            value: DEFAULT_IMPLEMENTATION,
+            span: name.span,
+        },
     };
     let gateway_api = match attrs.get("gateway-api") {
         Some(v) => {
             let s = cx.string(v)?;
             match parse_version(&s.value) {
-                Some(version) => Spanned { value: version, span: s.span },
+                Some(version) => Spanned {
+                    value: version,
+                    span: s.span,
+                },
                 None => {
-                    cx.invalid(v, format!("`{}` is not a version", s.value), "write MAJOR.MINOR, such as \"1.2\"".into());
+                    cx.invalid(
+                        v,
+                        format!("`{}` is not a version", s.value),
+                        "write MAJOR.MINOR, such as \"1.2\"".into(),
+                    );
                     return None;
                 }
             }
         }
-        None => Spanned { value: DEFAULT_GATEWAY_API, span: name.span },
+        None => Spanned {
+            value: DEFAULT_GATEWAY_API,
+            span: name.span,
+        },
     };
     let reference_grants = match attrs.get("reference-grants") {
         Some(v) => match cx.symbol(v, &["emit", "require"])?.value {
@@ -164,12 +185,25 @@ fn cluster<'a>(cx: &mut Cx<'_, 'a>, block: &'a Block) -> Option<Cluster> {
         },
         None => GrantPolicy::Emit,
     };
-    Some(Cluster { name, role, labels, namespace, implementation, gateway_api, reference_grants })
+    Some(Cluster {
+        name,
+        role,
+        labels,
+        namespace,
+        implementation,
+        gateway_api,
+        reference_grants,
+    })
 }
 
 /// Gloo Gateway 1.19 (the seed's Gloo Mesh 2.8 era) when a cluster does not say.
-const DEFAULT_IMPLEMENTATION: Implementation =
-    Implementation { vendor: Vendor::Gloo, version: Version { major: 1, minor: 19 } };
+const DEFAULT_IMPLEMENTATION: Implementation = Implementation {
+    vendor: Vendor::Gloo,
+    version: Version {
+        major: 1,
+        minor: 19,
+    },
+};
 /// The seed installs the Gateway API v1.2 standard CRDs.
 const DEFAULT_GATEWAY_API: Version = Version { major: 1, minor: 2 };
 
@@ -187,7 +221,10 @@ pub(super) fn parse_version(s: &str) -> Option<Version> {
 }
 
 /// `gloo("1.19")`, `istio("1.24")`, `kuma("2.9")`.
-fn implementation<'a>(cx: &mut Cx<'_, 'a>, v: &'a crate::syntax::ast::Value) -> Option<Spanned<Implementation>> {
+fn implementation<'a>(
+    cx: &mut Cx<'_, 'a>,
+    v: &'a crate::syntax::ast::Value,
+) -> Option<Spanned<Implementation>> {
     let v = cx.deref(v);
     let names: Vec<&str> = Vendor::ALL.iter().map(|k| k.name()).collect();
     let ValueKind::Call { name, args } = &v.kind else {
@@ -199,59 +236,111 @@ fn implementation<'a>(cx: &mut Cx<'_, 'a>, v: &'a crate::syntax::ast::Value) -> 
             Some(m) => format!("did you mean `{m}`?"),
             None => format!("topoc knows: {}", names.join(", ")),
         };
-        cx.invalid(v, format!("`{}` is not a gateway implementation topoc knows", name.name), help);
+        cx.invalid(
+            v,
+            format!(
+                "`{}` is not a gateway implementation topoc knows",
+                name.name
+            ),
+            help,
+        );
         return None;
     };
     let [arg] = args.as_slice() else {
-        cx.invalid(v, "an implementation takes its version".into(), format!("write {}(\"MAJOR.MINOR\")", vendor.name()));
+        cx.invalid(
+            v,
+            "an implementation takes its version".into(),
+            format!("write {}(\"MAJOR.MINOR\")", vendor.name()),
+        );
         return None;
     };
     let s = cx.string(arg)?;
     let Some(version) = parse_version(&s.value) else {
-        cx.invalid(arg, format!("`{}` is not a version", s.value), "write MAJOR.MINOR, such as \"1.19\"".into());
+        cx.invalid(
+            arg,
+            format!("`{}` is not a version", s.value),
+            "write MAJOR.MINOR, such as \"1.19\"".into(),
+        );
         return None;
     };
-    Some(Spanned { value: Implementation { vendor, version }, span: v.span })
+    Some(Spanned {
+        value: Implementation { vendor, version },
+        span: v.span,
+    })
 }
 
 fn grant<'a>(cx: &mut Cx<'_, 'a>, block: &'a Block) -> Option<Grant> {
     let attrs = cx.attrs(block, &keys(&["from", "refs", "to"], META), &[]);
     let meta = meta(cx, block, &attrs);
-    let from = attrs.require(cx, "from", "[{ kind = \"HTTPRoute\", namespace = \"web\" }]").and_then(|v| {
-        let mut out = Vec::new();
-        for item in cx.list(v)? {
-            let rec = cx.record(item, &["kind", "namespace"], "from")?;
-            let kind = rec.get("kind").map(|k| cx.string(k)).lift()?;
-            let namespace = rec.get("namespace").map(|n| cx.string(n)).lift()?;
-            match (kind, namespace) {
-                (Some(kind), Some(namespace)) => out.push(GrantFrom { kind: kind.value, namespace: namespace.value }),
-                _ => {
-                    cx.invalid(item, "`from` needs a kind and a namespace".into(), "write { kind = \"HTTPRoute\", namespace = \"web\" }".into());
-                    return None;
+    let from = attrs
+        .require(
+            cx,
+            "from",
+            "[{ kind = \"HTTPRoute\", namespace = \"web\" }]",
+        )
+        .and_then(|v| {
+            let mut out = Vec::new();
+            for item in cx.list(v)? {
+                let rec = cx.record(item, &["kind", "namespace"], "from")?;
+                let kind = rec.get("kind").map(|k| cx.string(k)).lift()?;
+                let namespace = rec.get("namespace").map(|n| cx.string(n)).lift()?;
+                match (kind, namespace) {
+                    (Some(kind), Some(namespace)) => out.push(GrantFrom {
+                        kind: kind.value,
+                        namespace: namespace.value,
+                    }),
+                    _ => {
+                        cx.invalid(
+                            item,
+                            "`from` needs a kind and a namespace".into(),
+                            "write { kind = \"HTTPRoute\", namespace = \"web\" }".into(),
+                        );
+                        return None;
+                    }
                 }
             }
-        }
-        Some(out)
-    });
-    let refs = attrs.require(cx, "refs", "[{ kind = \"Service\", name = \"web\" }]").and_then(|v| {
-        let mut out = Vec::new();
-        for item in cx.list(v)? {
-            let rec = cx.record(item, &["kind", "name"], "refs")?;
-            let Some(kind) = rec.get("kind").map(|k| cx.string(k)).lift()? else {
-                cx.invalid(item, "`refs` entries need a kind".into(), "write { kind = \"Service\", name = \"web\" }".into());
-                return None;
-            };
-            let name = rec.get("name").map(|n| cx.string(n).map(|s| s.value)).lift()?;
-            out.push(GrantRef { kind: kind.value, name });
-        }
-        Some(out)
-    });
+            Some(out)
+        });
+    let refs = attrs
+        .require(cx, "refs", "[{ kind = \"Service\", name = \"web\" }]")
+        .and_then(|v| {
+            let mut out = Vec::new();
+            for item in cx.list(v)? {
+                let rec = cx.record(item, &["kind", "name"], "refs")?;
+                let Some(kind) = rec.get("kind").map(|k| cx.string(k)).lift()? else {
+                    cx.invalid(
+                        item,
+                        "`refs` entries need a kind".into(),
+                        "write { kind = \"Service\", name = \"web\" }".into(),
+                    );
+                    return None;
+                };
+                let name = rec
+                    .get("name")
+                    .map(|n| cx.string(n).map(|s| s.value))
+                    .lift()?;
+                out.push(GrantRef {
+                    kind: kind.value,
+                    name,
+                });
+            }
+            Some(out)
+        });
     let to = attrs.get("to").map(|v| cx.distribution(v)).lift();
-    Some(Grant { meta: meta?, from: from?, refs: refs?, to: to? })
+    Some(Grant {
+        meta: meta?,
+        from: from?,
+        refs: refs?,
+        to: to?,
+    })
 }
 
 fn class<'a>(cx: &mut Cx<'_, 'a>, block: &'a Block) -> Option<Class> {
-        let attrs = cx.attrs(block, &["controller", "workload-class", "emit", "allow"], &[]);
+    let attrs = cx.attrs(
+        block,
+        &["controller", "workload-class", "emit", "allow"],
+        &[],
+    );
     let controller = attrs.require(cx, "controller", "\"example.com/gateway-controller\"")?;
     let controller = cx.string(controller)?.value;
     let workload_class = match attrs.get("workload-class") {

@@ -27,20 +27,21 @@ pub enum Kind {
     Service,
     Upstream,
     Gateway,
-        Route,
+    Route,
     Secret,
     Grant,
 }
 
 impl Kind {
-        pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 8] = [
         Kind::Cluster,
         Kind::Class,
         Kind::Service,
         Kind::Upstream,
         Kind::Gateway,
         Kind::Route,
-        Kind::Secret, Kind::Grant,
+        Kind::Secret,
+        Kind::Grant,
     ];
 
     pub fn keyword(self) -> &'static str {
@@ -250,18 +251,25 @@ pub struct Allows {
 impl Allows {
     pub fn allows(&self, d: &Diagnostic) -> bool {
         let at = d.primary.span;
-        self.spans
-            .iter()
-            .any(|(span, codes)| span.file == at.file && span.start <= at.start && at.end <= span.end && codes.contains(&d.code))
+        self.spans.iter().any(|(span, codes)| {
+            span.file == at.file
+                && span.start <= at.start
+                && at.end <= span.end
+                && codes.contains(&d.code)
+        })
     }
 
     fn collect(loaded: &Loaded, diags: &mut Diagnostics) -> Allows {
         let mut out = Allows::default();
         for (_, file) in &loaded.files {
             for item in &file.items {
-                let Item::Definition(block) = item else { continue };
+                let Item::Definition(block) = item else {
+                    continue;
+                };
                 for entry in &block.entries {
-                    let crate::syntax::ast::Entry::Attr(attr) = entry else { continue };
+                    let crate::syntax::ast::Entry::Attr(attr) = entry else {
+                        continue;
+                    };
                     if attr.key.name != "allow" {
                         continue;
                     }

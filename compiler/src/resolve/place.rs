@@ -35,7 +35,7 @@ pub struct Placement {
     pub secrets: Vec<Placed>,
     /// Where each service runs (`runs-in`).
     pub services: Vec<Placed>,
-        /// Where each class is used, with the workload-class rewrite applied.
+    /// Where each class is used, with the workload-class rewrite applied.
     pub classes: Vec<Placed>,
     /// Where each declared ReferenceGrant goes (`to`, or every workload cluster).
     pub grants: Vec<Placed>,
@@ -179,13 +179,19 @@ pub fn place(p: &Program, graph: &DepGraph, diags: &mut Diagnostics) -> Placemen
         })
         .collect();
 
-        out.grants = p
+    out.grants = p
         .grants
         .iter()
         .map(|g| {
             written(p, &g.to, diags).unwrap_or_else(|| {
-                let all = Spanned { value: Distribution::All, span: g.meta.name.span };
-                Placed { clusters: evaluate(p, &all, diags), source: Source::Default }
+                let all = Spanned {
+                    value: Distribution::All,
+                    span: g.meta.name.span,
+                };
+                Placed {
+                    clusters: evaluate(p, &all, diags),
+                    source: Source::Default,
+                }
             })
         })
         .collect();

@@ -525,6 +525,7 @@ fn timeouts<'a>(cx: &mut Cx<'_, 'a>, v: &'a Value) -> Option<Timeouts> {
     Some(Timeouts {
         request,
         backend_request,
+        span: Some(cx.deref(v).span),
     })
 }
 
