@@ -204,7 +204,7 @@ pub enum Distribution {
 #[derive(Clone, Debug)]
 pub struct Class {
     pub name: Name,
-    pub controller: String,
+    pub controller: Spanned<String>,
     /// The class that workload clusters use instead of this one: Gloo's relay rewrites
     /// `gloo-gateway-distribute` to `gloo-gateway` when it copies a Gateway (seed 000).
     pub workload_class: Option<ClassId>,
@@ -336,8 +336,8 @@ pub enum StringMatch {
 #[derive(Clone, Debug, Default)]
 pub struct Match {
     pub path: Option<Spanned<PathMatch>>,
-    pub headers: Vec<(String, StringMatch)>,
-    pub query: Vec<(String, StringMatch)>,
+    pub headers: Vec<(Name, StringMatch)>,
+    pub query: Vec<(Name, StringMatch)>,
     pub method: Option<String>,
     pub span: Option<Span>,
 }
@@ -360,9 +360,9 @@ pub struct Backend {
 
 #[derive(Clone, Debug, Default)]
 pub struct HeaderModifier {
-    pub set: Vec<(String, String)>,
-    pub add: Vec<(String, String)>,
-    pub remove: Vec<String>,
+    pub set: Vec<(Name, String)>,
+    pub add: Vec<(Name, String)>,
+    pub remove: Vec<Name>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -374,16 +374,16 @@ pub enum PathRewrite {
 #[derive(Clone, Debug, Default)]
 pub struct Redirect {
     pub scheme: Option<String>,
-    pub hostname: Option<String>,
+    pub hostname: Option<Spanned<String>>,
     pub port: Option<u16>,
-    pub path: Option<PathRewrite>,
+    pub path: Option<Spanned<PathRewrite>>,
     pub status: Option<u16>,
 }
 
 #[derive(Clone, Debug, Default)]
 pub struct Rewrite {
-    pub hostname: Option<String>,
-    pub path: Option<PathRewrite>,
+    pub hostname: Option<Spanned<String>>,
+    pub path: Option<Spanned<PathRewrite>>,
 }
 
 #[derive(Clone, Debug)]
@@ -412,7 +412,7 @@ pub struct Timeouts {
 
 #[derive(Clone, Debug)]
 pub struct Rule {
-    pub name: Option<String>,
+    pub name: Option<Spanned<String>>,
     pub matches: Vec<Match>,
     pub filters: Filters,
     pub backends: Vec<Backend>,

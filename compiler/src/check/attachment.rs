@@ -55,7 +55,28 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
                                 l.protocol.value.as_str()
                             ),
                         );
-                        help.push("attach to an HTTP or HTTPS listener".to_string());
+                        let http: Vec<&str> = g
+                            .listeners
+                            .iter()
+                            .filter(|o| {
+                                matches!(
+                                    o.protocol.value,
+                                    crate::model::Protocol::Http | crate::model::Protocol::Https
+                                )
+                            })
+                            .map(|o| o.name.text.as_str())
+                            .collect();
+                        help.push(if http.is_empty() {
+                            format!(
+                                "gateway `{}` has no HTTP or HTTPS listener: add one",
+                                g.meta.name.text
+                            )
+                        } else {
+                            format!(
+                                "attach to an HTTP or HTTPS listener (`gateway.{}.{}`)",
+                                g.meta.name.text, http[0]
+                            )
+                        });
                     }
                     Standing::WrongNamespace => {
                         d = d.with_label(
@@ -76,6 +97,10 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
                             l.name.span,
                             format!("listener `{}` serves {host} only", l.name.text),
                         );
+                        help.push(format!(
+                            "give the route a hostname that listener `{}` serves",
+                            l.name.text
+                        ));
                     }
                     Standing::Attached(_) => {}
                 }
@@ -99,9 +124,12 @@ fn no_hostname(
             "route `{}` has no hostname that gateway `{}` serves",
             r.meta.name.text, g.meta.name.text
         ),
-        r.hostnames.first().map_or(at, |h| h.span),
-        "no listener serves these hostnames",
+        at,
+        "the route cannot attach here",
     );
+    for h in &r.hostnames {
+        d = d.with_label(h.span, format!("`{}` is served by no listener", h.value));
+    }
     let mut served = Vec::new();
     for i in listeners {
         let l = &g.listeners[i];
@@ -114,8 +142,8 @@ fn no_hostname(
         }
     }
     d.with_help(format!(
-        "give the route a hostname under {} (a `*.` wildcard covers subdomains, not the domain itself), or drop `hostnames` to inherit the listener's",
-        served.join(" or ")
+        "give the route a hostname the listeners serve ({}; a `*.` wildcard covers subdomains, not the domain itself), or drop `hostnames` to inherit the listener's",
+        served.join(", ")
     ))
 }
 

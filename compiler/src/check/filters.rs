@@ -34,8 +34,17 @@ pub fn millis(d: &str) -> Option<u64> {
     Some(total)
 }
 
+/// The CRD's rule: exactly one match, and its path a PathPrefix. No match at all, or a match
+/// without a path, is defaulted by the API server to `PathPrefix /`, which qualifies.
 fn one_prefix_match(rule: &Rule) -> bool {
-    matches!(rule.matches.as_slice(), [m] if matches!(m.path.as_ref().map(|p| &p.value), Some(PathMatch::Prefix(_))))
+    match rule.matches.as_slice() {
+        [] => true,
+        [m] => matches!(
+            m.path.as_ref().map(|p| &p.value),
+            None | Some(PathMatch::Prefix(_))
+        ),
+        _ => false,
+    }
 }
 
 fn rule(r: &crate::model::Route, rule: &Rule, diags: &mut Diagnostics) {
@@ -61,17 +70,11 @@ fn rule(r: &crate::model::Route, rule: &Rule, diags: &mut Diagnostics) {
             ),
         );
     }
-    let prefix_rewrites = f
-        .redirect
-        .iter()
-        .filter(|rd| matches!(rd.value.path, Some(PathRewrite::Prefix(_))))
-        .map(|rd| rd.span)
-        .chain(
-            f.rewrite
-                .iter()
-                .filter(|rw| matches!(rw.value.path, Some(PathRewrite::Prefix(_))))
-                .map(|rw| rw.span),
-        );
+    let paths = f.redirect.iter().filter_map(|rd| rd.value.path.as_ref());
+    let prefix_rewrites = paths
+        .chain(f.rewrite.iter().filter_map(|rw| rw.value.path.as_ref()))
+        .filter(|p| matches!(p.value, PathRewrite::Prefix(_)))
+        .map(|p| p.span);
     for span in prefix_rewrites {
         if !one_prefix_match(rule) {
             diags.push(

@@ -27,6 +27,9 @@ pub fn problem(host: &str, wildcard_allowed: bool) -> Option<&'static str> {
     if host.len() > 253 {
         return Some("longer than 253 characters");
     }
+    if bare.is_empty() {
+        return Some("a wildcard needs a domain after it, as in `*.example.com`");
+    }
     if bare.contains('*') {
         return Some("a wildcard may only be the whole first label, as in `*.example.com`");
     }
@@ -73,15 +76,21 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
             spanned(diags, "route hostname", h, true);
         }
         for rule in &r.rules {
-            if let Some(rd) = &rule.filters.redirect {
-                if let Some(h) = &rd.value.hostname {
-                    report(diags, "redirect hostname", h, rd.span, false);
-                }
+            if let Some(h) = rule
+                .filters
+                .redirect
+                .as_ref()
+                .and_then(|rd| rd.value.hostname.as_ref())
+            {
+                spanned(diags, "redirect hostname", h, false);
             }
-            if let Some(rw) = &rule.filters.rewrite {
-                if let Some(h) = &rw.value.hostname {
-                    report(diags, "rewrite hostname", h, rw.span, false);
-                }
+            if let Some(h) = rule
+                .filters
+                .rewrite
+                .as_ref()
+                .and_then(|rw| rw.value.hostname.as_ref())
+            {
+                spanned(diags, "rewrite hostname", h, false);
             }
         }
     }

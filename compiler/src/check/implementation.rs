@@ -76,27 +76,38 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
                     let effective = p.class(effective_class(p, class, ClusterId(c as u32)));
                     if !vendor
                         .controllers()
-                        .contains(&effective.controller.as_str())
+                        .contains(&effective.controller.value.as_str())
                     {
-                        diags.push(
-                            Diagnostic::new(
-                                Code::ClassNotServed,
-                                format!(
-                                    "class `{}` (controller {}) is not served by {}, which runs in {}",
-                                    effective.name.text,
-                                    effective.controller,
-                                    vendor.name(),
-                                    clusters.join(", ")
-                                ),
-                                g.class.span,
-                                format!("no {} controller reconciles this class", vendor.name()),
+                        let rewritten = if effective.name.text != p.class(class).name.text {
+                            format!(
+                                " (what workload clusters use for `{}`)",
+                                p.class(class).name.text
                             )
-                            .with_help(format!(
-                                "use a class whose controller is {}, or keep the gateway out of {}",
-                                vendor.controllers().join(" or "),
+                        } else {
+                            String::new()
+                        };
+                        let mut d = Diagnostic::new(
+                            Code::ClassNotServed,
+                            format!(
+                                "class `{}`{rewritten} has controller {}, which {} in {} does not serve",
+                                effective.name.text,
+                                effective.controller.value,
+                                vendor.name(),
                                 clusters.join(", ")
-                            )),
-                        );
+                            ),
+                            g.class.span,
+                            format!("no {} controller reconciles this class", vendor.name()),
+                        )
+                        .with_label(effective.controller.span, "the class's controller")
+                        .with_help(format!(
+                            "use a class whose controller is {}, keep the gateway out of {}, or declare the cluster's `implementation`",
+                            vendor.controllers().join(" or "),
+                            clusters.join(", ")
+                        ));
+                        if let Some(span) = label {
+                            d = d.with_label(span, format!("the cluster runs {}", vendor.name()));
+                        }
+                        diags.push(d);
                     }
                 }
             }
@@ -133,21 +144,23 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
                     diags.push(
                         Diagnostic::new(
                             Code::UnsupportedBackend,
-                            format!(
-                                "{} cannot route to upstream `{}`: route `{}` lands in {} ({})",
-                                vendor.name(),
-                                p.upstream(*u).meta.name.text,
+                                                        format!(
+                                "route `{}` lands in {}, which run{} {}, and {} cannot send traffic to upstream `{}`",
                                 r.meta.name.text,
                                 clusters.join(", "),
-                                vendor.name()
+                                if clusters.len() == 1 { "s" } else { "" },
+                                vendor.name(),
+                                vendor.name(),
+                                p.upstream(*u).meta.name.text,
                             ),
                             b.span,
                             "gloo.solo.io/Upstream is a Gloo kind",
                         )
-                        .with_help(format!(
-                            "route to the service directly: `{{ ref = service.{}, port = {} }}`",
+                                                .with_help(format!(
+                            "name the service directly, `{{ ref = service.{}, port = {} }}`, or keep the route out of {}",
                             p.service(p.upstream(*u).service.value).meta.name.text,
-                            p.upstream(*u).port.value
+                            p.upstream(*u).port.value,
+                            clusters.join(", ")
                         )),
                     );
                 }

@@ -3,11 +3,9 @@
 //! query names are HTTP tokens and appear once per match; header values are 1-4096
 //! characters; a header is named once per modifier.
 
-use std::collections::BTreeSet;
-
 use super::Input;
 use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::model::{HeaderModifier, PathMatch, PathRewrite};
+use crate::model::{HeaderModifier, Name, PathMatch, PathRewrite, StringMatch};
 use crate::source::Span;
 
 /// Why an Exact or PathPrefix path is invalid, or `None`.
@@ -63,70 +61,88 @@ pub fn is_token(name: &str) -> bool {
 fn invalid_path(diags: &mut Diagnostics, path: &str, span: Span, why: String) {
     diags.push(
         Diagnostic::new(Code::InvalidPath, format!("path `{path}` is not valid"), span, why)
-            .with_help("write an absolute, normalised path such as \"/api/v1\"; percent-encode special characters"),
+            .with_help("write an absolute, normalised path such as \"/api/v1\"; percent-encode other characters, and match query parameters with `query = { ... }`"),
     );
 }
 
-fn names(diags: &mut Diagnostics, what: &str, names: &[&str], span: Span) {
-    let mut seen = BTreeSet::new();
+/// Names that must be HTTP tokens and appear once; `fold` compares them without case (header
+/// names), or exactly (query parameter names).
+fn names(diags: &mut Diagnostics, what: &str, names: &[&Name], fold: bool) {
+    let mut seen: Vec<&Name> = Vec::new();
     for name in names {
-        if !is_token(name) {
+        if !is_token(&name.text) {
             diags.push(
                 Diagnostic::new(
                     Code::InvalidHeader,
-                    format!("{what} name `{name}` is not valid"),
-                    span,
+                    format!("{what} name `{}` is not valid", name.text),
+                    name.span,
                     "not an HTTP token",
                 )
                 .with_help("names are 1-256 letters, digits and !#$%&'*+-.^_`|~"),
             );
         }
-        if !seen.insert(name.to_ascii_lowercase()) {
+        let same = |a: &Name| {
+            if fold {
+                a.text.eq_ignore_ascii_case(&name.text)
+            } else {
+                a.text == name.text
+            }
+        };
+        if let Some(first) = seen.iter().find(|a| same(a)) {
+            let how = if fold {
+                " (names are compared without regard to case)"
+            } else {
+                ""
+            };
             diags.push(
                 Diagnostic::new(
                     Code::DuplicateMatchName,
-                    format!("{what} `{name}` is named twice"),
-                    span,
-                    "named twice here",
+                    format!("{what} `{}` is named twice", name.text),
+                    name.span,
+                    "named again here",
                 )
-                .with_help("name each one once; names are compared without regard to case"),
+                .with_label(first.span, "first named here")
+                .with_help(format!("name each one once{how}")),
             );
+        } else {
+            seen.push(name);
         }
     }
 }
 
-fn values(diags: &mut Diagnostics, what: &str, values: &[&str], span: Span) {
-    for v in values {
-        if v.is_empty() || v.len() > 4096 {
-            diags.push(
-                Diagnostic::new(
-                    Code::InvalidHeader,
-                    format!("{what} value must be 1 to 4096 characters"),
-                    span,
-                    "empty or too long",
-                )
-                .with_help("give a non-empty value"),
-            );
-        }
+fn value(diags: &mut Diagnostics, what: &str, name: &Name, value: &str, max: usize) {
+    if value.is_empty() || value.len() > max {
+        diags.push(
+            Diagnostic::new(
+                Code::InvalidHeader,
+                format!(
+                    "the value of {what} `{}` must be 1 to {max} characters",
+                    name.text
+                ),
+                name.span,
+                if value.is_empty() {
+                    "empty value"
+                } else {
+                    "value too long"
+                },
+            )
+            .with_help("give a non-empty value; to match presence only, use regex(\".*\")"),
+        );
     }
 }
 
-fn modifier(diags: &mut Diagnostics, m: &HeaderModifier, span: Span) {
-    let all: Vec<&str> = m
-        .set
-        .iter()
-        .chain(&m.add)
-        .map(|(k, _)| k.as_str())
-        .chain(m.remove.iter().map(String::as_str))
-        .collect();
-    names(diags, "header", &all, span);
-    let vals: Vec<&str> = m
-        .set
-        .iter()
-        .chain(&m.add)
-        .map(|(_, v)| v.as_str())
-        .collect();
-    values(diags, "header", &vals, span);
+fn modifier(diags: &mut Diagnostics, m: &HeaderModifier) {
+    // The CRD keys each list by name: a name may appear once per list.
+    for list in [
+        m.set.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+        m.add.iter().map(|(n, _)| n).collect(),
+        m.remove.iter().collect(),
+    ] {
+        names(diags, "header", &list, true);
+    }
+    for (n, v) in m.set.iter().chain(&m.add) {
+        value(diags, "header", n, v, 4096);
+    }
 }
 
 /// CHECKS.md rule 20: the Gateway API leaves the regular expression dialect to the
@@ -139,19 +155,22 @@ fn regex_dialect(diags: &mut Diagnostics, span: Span) {
     );
 }
 
+fn string_value(s: &StringMatch) -> &str {
+    match s {
+        StringMatch::Exact(v) | StringMatch::Regex(v) => v,
+    }
+}
+
 pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
     for r in &input.program.routes {
         for rule in &r.rules {
             for m in &rule.matches {
                 let span = m.span.unwrap_or(rule.span);
                 if let Some(path) = &m.path {
-                    match &path.value {
-                        PathMatch::Prefix(v) | PathMatch::Exact(v) => {
-                            if let Some(why) = path_problem(v) {
-                                invalid_path(diags, v, path.span, why);
-                            }
+                    if let PathMatch::Prefix(v) | PathMatch::Exact(v) = &path.value {
+                        if let Some(why) = path_problem(v) {
+                            invalid_path(diags, v, path.span, why);
                         }
-                        PathMatch::Regex(_) => {}
                     }
                 }
                 // One warning per match, on the path when it is the regex.
@@ -164,45 +183,52 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
                     .headers
                     .iter()
                     .chain(&m.query)
-                    .any(|(_, s)| matches!(s, crate::model::StringMatch::Regex(_)));
+                    .any(|(_, s)| matches!(s, StringMatch::Regex(_)));
                 if let Some(at) = path_regex.or(other_regex.then_some(span)) {
                     regex_dialect(diags, at);
                 }
-                let hnames: Vec<&str> = m.headers.iter().map(|(n, _)| n.as_str()).collect();
-                names(diags, "header", &hnames, span);
-                let qnames: Vec<&str> = m.query.iter().map(|(n, _)| n.as_str()).collect();
-                names(diags, "query parameter", &qnames, span);
-                let hvalues: Vec<&str> = m
-                    .headers
-                    .iter()
-                    .map(|(_, v)| match v {
-                        crate::model::StringMatch::Exact(s)
-                        | crate::model::StringMatch::Regex(s) => s.as_str(),
-                    })
-                    .collect();
-                values(diags, "header", &hvalues, span);
+                names(
+                    diags,
+                    "header",
+                    &m.headers.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+                    true,
+                );
+                names(
+                    diags,
+                    "query parameter",
+                    &m.query.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+                    false,
+                );
+                for (n, s) in &m.headers {
+                    value(diags, "header", n, string_value(s), 4096);
+                }
+                for (n, s) in &m.query {
+                    value(diags, "query parameter", n, string_value(s), 1024);
+                }
             }
-            if let Some(h) = &rule.filters.request_headers {
-                modifier(diags, h, rule.span);
+            for h in rule
+                .filters
+                .request_headers
+                .iter()
+                .chain(&rule.filters.response_headers)
+            {
+                modifier(diags, h);
             }
-            if let Some(h) = &rule.filters.response_headers {
-                modifier(diags, h, rule.span);
-            }
+            // Rewritten paths are only limited in length by the CRD.
             let rewrites = rule
                 .filters
                 .redirect
                 .iter()
-                .filter_map(|r| r.value.path.as_ref().map(|p| (p, r.span)));
-            let rewrites = rewrites.chain(
+                .filter_map(|r| r.value.path.as_ref());
+            for p in rewrites.chain(
                 rule.filters
                     .rewrite
                     .iter()
-                    .filter_map(|r| r.value.path.as_ref().map(|p| (p, r.span))),
-            );
-            for (p, span) in rewrites {
-                let (PathRewrite::Full(v) | PathRewrite::Prefix(v)) = p;
-                if let Some(why) = path_problem(v) {
-                    invalid_path(diags, v, span, why);
+                    .filter_map(|r| r.value.path.as_ref()),
+            ) {
+                let (PathRewrite::Full(v) | PathRewrite::Prefix(v)) = &p.value;
+                if v.len() > 1024 {
+                    invalid_path(diags, v, p.span, "longer than 1024 characters".into());
                 }
             }
         }

@@ -29,9 +29,13 @@ impl Rule {
 }
 
 fn is_label(s: &str) -> bool {
+    s.len() <= 63 && is_label_chars(s)
+}
+
+/// Lowercase letters, digits and `-`, starting and ending with a letter or digit.
+fn is_label_chars(s: &str) -> bool {
     let b = s.as_bytes();
     !b.is_empty()
-        && b.len() <= 63
         && b.iter()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
         && b[0] != b'-'
@@ -42,7 +46,8 @@ fn valid(rule: Rule, s: &str) -> bool {
     match rule {
         Rule::Label => is_label(s),
         Rule::Label1035 => is_label(s) && s.as_bytes()[0].is_ascii_lowercase(),
-        Rule::Subdomain => s.len() <= 253 && s.split('.').all(is_label),
+        // IsDNS1123Subdomain caps the whole name, not its dot-separated parts.
+        Rule::Subdomain => s.len() <= 253 && s.split('.').all(|part| is_label_chars(part)),
     }
 }
 
@@ -131,7 +136,7 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
     }
     for c in &p.classes {
         name(diags, "class", &c.name.text, c.name.span, Rule::Subdomain);
-        controller(diags, &c.controller, c.span);
+        controller(diags, &c.controller.value, c.controller.span);
     }
     for s in &p.services {
         meta(diags, "service", &s.meta, Rule::Label1035);

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::Input;
-use crate::attach::{intersect, Standing};
+use crate::attach::Standing;
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::model::{Match, PathMatch, StringMatch};
 use crate::resolve::place::names;
@@ -20,12 +20,12 @@ fn key(m: Option<&Match>) -> String {
         Some(PathMatch::Exact(v)) => format!("exact:{v}"),
         Some(PathMatch::Regex(v)) => format!("regex:{v}"),
     };
-    let sm = |pairs: &[(String, StringMatch)]| {
+    let sm = |pairs: &[(crate::model::Name, StringMatch)]| {
         let mut v: Vec<String> = pairs
             .iter()
             .map(|(n, s)| match s {
-                StringMatch::Exact(x) => format!("{}={x}", n.to_ascii_lowercase()),
-                StringMatch::Regex(x) => format!("{}~{x}", n.to_ascii_lowercase()),
+                StringMatch::Exact(x) => format!("{}={x}", n.text.to_ascii_lowercase()),
+                StringMatch::Regex(x) => format!("{}~{x}", n.text.to_ascii_lowercase()),
             })
             .collect();
         v.sort();
@@ -39,12 +39,13 @@ fn key(m: Option<&Match>) -> String {
     )
 }
 
-fn hosts_overlap(a: &Option<Vec<String>>, b: &Option<Vec<String>>) -> bool {
+/// Requests tie only on a hostname both routes claim alike: the Gateway API ranks a more
+/// specific hostname first, so `api.example.com` beats `*.example.com` or no hostname at all.
+fn hosts_tie(a: &Option<Vec<String>>, b: &Option<Vec<String>>) -> bool {
     match (a, b) {
-        (None, _) | (_, None) => true,
-        (Some(a), Some(b)) => a
-            .iter()
-            .any(|x| b.iter().any(|y| intersect(x, y).is_some())),
+        (None, None) => true,
+        (Some(a), Some(b)) => a.iter().any(|x| b.contains(x)),
+        _ => false,
     }
 }
 
@@ -80,10 +81,7 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
     for ((gi, li, _), users) in &by_listener {
         for (i, (ra, ha, _)) in users.iter().enumerate() {
             for (rb, hb, span_b) in &users[i + 1..] {
-                if ra == rb
-                    || !hosts_overlap(ha, hb)
-                    || !reported.insert((*ra.min(rb), *ra.max(rb)))
-                {
+                if ra == rb || !hosts_tie(ha, hb) || !reported.insert((*ra.min(rb), *ra.max(rb))) {
                     continue;
                 }
                 let mut common = input.placement.routes[*ra].clusters.clone();

@@ -15,6 +15,13 @@ const GATEWAY_V1: (&str, Version) = (
     Version { major: 1, minor: 0 },
 );
 const TIMEOUTS: (&str, Version) = ("HTTPRoute rule timeouts", Version { major: 1, minor: 2 });
+const MIRROR_PERCENT: (&str, Version) = ("a mirror `percent`", Version { major: 1, minor: 3 });
+const RULE_NAME: (&str, Version) = ("named rules", Version { major: 1, minor: 4 });
+/// Until 1.5 the CRD's redirect `statusCode` enum held only 301 and 302.
+const REDIRECT_STATUS: (&str, Version) = (
+    "redirect status codes 303, 307 and 308",
+    Version { major: 1, minor: 5 },
+);
 
 fn require(
     p: &Program,
@@ -71,6 +78,20 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
                     rule.timeouts.span.unwrap_or(rule.span),
                     &what,
                 );
+            }
+            if let Some(name) = &rule.name {
+                require(p, diags, clusters, RULE_NAME, name.span, &what);
+            }
+            for m in rule.filters.mirrors.iter().filter(|m| m.percent.is_some()) {
+                require(p, diags, clusters, MIRROR_PERCENT, m.backend.span, &what);
+            }
+            if let Some(rd) = rule
+                .filters
+                .redirect
+                .as_ref()
+                .filter(|rd| matches!(rd.value.status, Some(303 | 307 | 308)))
+            {
+                require(p, diags, clusters, REDIRECT_STATUS, rd.span, &what);
             }
         }
     }

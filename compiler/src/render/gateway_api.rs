@@ -32,7 +32,7 @@ const API: &str = "gateway.networking.k8s.io/v1";
 pub(super) fn class(cx: &Cx<'_>, id: ClassId) -> Object {
     let c = cx.program.class(id);
     let spec = GatewayClassSpec {
-        controller_name: c.controller.clone(),
+        controller_name: c.controller.value.clone(),
         ..Default::default()
     };
     let typed = GatewayClass::new(&c.name.text, spec);
@@ -222,7 +222,7 @@ fn route_rule(p: &Program, r: &Route, rule: &Rule) -> HttpRouteRules {
             backend_request: rule.timeouts.backend_request.clone(),
         });
     HttpRouteRules {
-        name: rule.name.clone(),
+        name: rule.name.as_ref().map(|n| n.value.clone()),
         backend_refs: (!backend_refs.is_empty()).then_some(backend_refs),
         matches: (!matches.is_empty()).then_some(matches),
         filters: (!filters.is_empty()).then_some(filters),
@@ -251,7 +251,7 @@ fn route_match(m: &Match) -> HttpRouteRulesMatches {
                 StringMatch::Regex(v) => (HttpRouteRulesMatchesHeadersType::RegularExpression, v),
             };
             HttpRouteRulesMatchesHeaders {
-                name: name.clone(),
+                name: name.text.clone(),
                 r#type: Some(t),
                 value: value.clone(),
             }
@@ -268,7 +268,7 @@ fn route_match(m: &Match) -> HttpRouteRulesMatches {
                 }
             };
             HttpRouteRulesMatchesQueryParams {
-                name: name.clone(),
+                name: name.text.clone(),
                 r#type: Some(t),
                 value: value.clone(),
             }
@@ -286,14 +286,11 @@ fn route_match(m: &Match) -> HttpRouteRulesMatches {
     }
 }
 
-fn header_pairs<T>(
-    pairs: &[(String, String)],
-    make: impl Fn(String, String) -> T,
-) -> Option<Vec<T>> {
+fn header_pairs<T>(pairs: &[(Name, String)], make: impl Fn(String, String) -> T) -> Option<Vec<T>> {
     (!pairs.is_empty()).then(|| {
         pairs
             .iter()
-            .map(|(k, v)| make(k.clone(), v.clone()))
+            .map(|(k, v)| make(k.text.clone(), v.clone()))
             .collect()
     })
 }
@@ -310,7 +307,8 @@ fn filters(p: &Program, r: &Route, f: &Filters) -> Vec<HttpRouteRulesFilters> {
                 add: header_pairs(&h.add, |name, value| {
                     HttpRouteRulesFiltersRequestHeaderModifierAdd { name, value }
                 }),
-                remove: (!h.remove.is_empty()).then(|| h.remove.clone()),
+                remove: (!h.remove.is_empty())
+                    .then(|| h.remove.iter().map(|n| n.text.clone()).collect()),
             }),
             ..Default::default()
         });
@@ -325,7 +323,8 @@ fn filters(p: &Program, r: &Route, f: &Filters) -> Vec<HttpRouteRulesFilters> {
                 add: header_pairs(&h.add, |name, value| {
                     HttpRouteRulesFiltersResponseHeaderModifierAdd { name, value }
                 }),
-                remove: (!h.remove.is_empty()).then(|| h.remove.clone()),
+                remove: (!h.remove.is_empty())
+                    .then(|| h.remove.iter().map(|n| n.text.clone()).collect()),
             }),
             ..Default::default()
         });
@@ -342,10 +341,10 @@ fn filters(p: &Program, r: &Route, f: &Filters) -> Vec<HttpRouteRulesFilters> {
                         HttpRouteRulesFiltersRequestRedirectScheme::Http
                     }
                 }),
-                hostname: rd.hostname.clone(),
+                hostname: rd.hostname.as_ref().map(|h| h.value.clone()),
                 port: rd.port.map(i32::from),
                 status_code: rd.status.map(i64::from),
-                path: rd.path.as_ref().map(|path| match path {
+                path: rd.path.as_ref().map(|path| match &path.value {
                     PathRewrite::Full(v) => HttpRouteRulesFiltersRequestRedirectPath {
                         r#type: HttpRouteRulesFiltersRequestRedirectPathType::ReplaceFullPath,
                         replace_full_path: Some(v.clone()),
@@ -366,8 +365,8 @@ fn filters(p: &Program, r: &Route, f: &Filters) -> Vec<HttpRouteRulesFilters> {
         out.push(HttpRouteRulesFilters {
             r#type: HttpRouteRulesFiltersType::UrlRewrite,
             url_rewrite: Some(HttpRouteRulesFiltersUrlRewrite {
-                hostname: rw.hostname.clone(),
-                path: rw.path.as_ref().map(|path| match path {
+                hostname: rw.hostname.as_ref().map(|h| h.value.clone()),
+                path: rw.path.as_ref().map(|path| match &path.value {
                     PathRewrite::Full(v) => HttpRouteRulesFiltersUrlRewritePath {
                         r#type: HttpRouteRulesFiltersUrlRewritePathType::ReplaceFullPath,
                         replace_full_path: Some(v.clone()),

@@ -342,7 +342,7 @@ fn class<'a>(cx: &mut Cx<'_, 'a>, block: &'a Block) -> Option<Class> {
         &[],
     );
     let controller = attrs.require(cx, "controller", "\"example.com/gateway-controller\"")?;
-    let controller = cx.string(controller)?.value;
+    let controller = cx.string(controller)?;
     let workload_class = match attrs.get("workload-class") {
         Some(v) => Some(ClassId(cx.plain_reference(v, Kind::Class)?.value)),
         None => None,

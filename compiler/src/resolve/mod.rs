@@ -249,14 +249,21 @@ pub struct Allows {
 }
 
 impl Allows {
+    /// A warning is allowed when its offending value or one of the declarations it names lies
+    /// inside a definition that allows its code: a tie between two routes can be allowed on
+    /// either.
     pub fn allows(&self, d: &Diagnostic) -> bool {
-        let at = d.primary.span;
-        self.spans.iter().any(|(span, codes)| {
-            span.file == at.file
-                && span.start <= at.start
-                && at.end <= span.end
-                && codes.contains(&d.code)
-        })
+        let inside = |at: Span| {
+            self.spans.iter().any(|(span, codes)| {
+                span.file == at.file
+                    && span.start <= at.start
+                    && at.end <= span.end
+                    && codes.contains(&d.code)
+            })
+        };
+        std::iter::once(&d.primary)
+            .chain(&d.secondary)
+            .any(|l| inside(l.span))
     }
 
     fn collect(loaded: &Loaded, diags: &mut Diagnostics) -> Allows {

@@ -162,7 +162,10 @@ fn rule<'a>(cx: &mut Cx<'_, 'a>, block: &'a Block) -> Option<Rule> {
         &[],
     );
     let name = match (&block.name, attrs.get("name")) {
-        (Some(n), None) => Some(Some(n.name.clone())),
+        (Some(n), None) => Some(Some(Spanned {
+            value: n.name.clone(),
+            span: n.span,
+        })),
         (Some(n), Some(v)) => {
             cx.error(
                 Diagnostic::new(
@@ -176,7 +179,7 @@ fn rule<'a>(cx: &mut Cx<'_, 'a>, block: &'a Block) -> Option<Rule> {
             );
             None
         }
-        (None, v) => v.map(|v| cx.string(v).map(|s| s.value)).lift(),
+        (None, v) => v.map(|v| cx.string(v)).lift(),
     };
     let matches = match attrs.get("match") {
         Some(v) => cx
@@ -315,7 +318,7 @@ fn path_match<'a>(cx: &mut Cx<'_, 'a>, v: &'a Value) -> Option<Spanned<PathMatch
 }
 
 /// `{ name = "exact value", other = regex("...") }`
-fn string_matches<'a>(cx: &mut Cx<'_, 'a>, v: &'a Value) -> Option<Vec<(String, StringMatch)>> {
+fn string_matches<'a>(cx: &mut Cx<'_, 'a>, v: &'a Value) -> Option<Vec<(Name, StringMatch)>> {
     let mut out = Vec::new();
     for (key, value) in cx.map(v)? {
         let value = cx.deref(value);
@@ -330,7 +333,7 @@ fn string_matches<'a>(cx: &mut Cx<'_, 'a>, v: &'a Value) -> Option<Vec<(String, 
                 return None;
             }
         };
-        out.push((key.name.clone(), m));
+        out.push((super::name_of(key), m));
     }
     Some(out)
 }
@@ -422,28 +425,44 @@ fn weighted_backend<'a>(cx: &mut Cx<'_, 'a>, v: &'a Value) -> Option<Backend> {
 
 fn header_modifier<'a>(cx: &mut Cx<'_, 'a>, v: &'a Value) -> Option<HeaderModifier> {
     let rec = cx.record(v, &["set", "add", "remove"], "headers")?;
-    let set = rec.get("set").map(|m| cx.string_map(m)).lift()?;
-    let add = rec.get("add").map(|m| cx.string_map(m)).lift()?;
+    let set = rec.get("set").map(|m| header_values(cx, m)).lift()?;
+    let add = rec.get("add").map(|m| header_values(cx, m)).lift()?;
     let remove = match rec.get("remove") {
         Some(l) => cx
             .list(l)?
             .iter()
-            .map(|s| cx.string(s).map(|s| s.value))
+            .map(|s| {
+                cx.string(s).map(|s| Name {
+                    text: s.value,
+                    span: s.span,
+                })
+            })
             .collect::<Option<Vec<_>>>()?,
         None => Vec::new(),
     };
     Some(HeaderModifier {
-        set: set.unwrap_or_default().into_iter().collect(),
-        add: add.unwrap_or_default().into_iter().collect(),
+        set: set.unwrap_or_default(),
+        add: add.unwrap_or_default(),
         remove,
     })
 }
 
-fn path_rewrite<'a>(cx: &mut Cx<'_, 'a>, v: &'a Value) -> Option<PathRewrite> {
-    match call_with_string(cx, v, &["full", "prefix"])? {
-        ("full", s) => Some(PathRewrite::Full(s)),
-        (_, s) => Some(PathRewrite::Prefix(s)),
+/// `{ name = "value" }` with the names' spans, in source order.
+fn header_values<'a>(cx: &mut Cx<'_, 'a>, v: &'a Value) -> Option<Vec<(Name, String)>> {
+    let mut out = Vec::new();
+    for (key, value) in cx.map(v)? {
+        out.push((super::name_of(key), cx.string(value)?.value));
     }
+    Some(out)
+}
+
+fn path_rewrite<'a>(cx: &mut Cx<'_, 'a>, v: &'a Value) -> Option<Spanned<PathRewrite>> {
+    let span = cx.deref(v).span;
+    let value = match call_with_string(cx, v, &["full", "prefix"])? {
+        ("full", s) => PathRewrite::Full(s),
+        (_, s) => PathRewrite::Prefix(s),
+    };
+    Some(Spanned { value, span })
 }
 
 fn redirect<'a>(cx: &mut Cx<'_, 'a>, v: &'a Value) -> Option<Spanned<Redirect>> {
@@ -459,10 +478,7 @@ fn redirect<'a>(cx: &mut Cx<'_, 'a>, v: &'a Value) -> Option<Spanned<Redirect>> 
                 .map(|s| s.value.to_string())
         })
         .lift()?;
-    let hostname = rec
-        .get("hostname")
-        .map(|h| cx.string(h).map(|s| s.value))
-        .lift()?;
+    let hostname = rec.get("hostname").map(|h| cx.string(h)).lift()?;
     let port = rec
         .get("port")
         .map(|p| cx.port(p).map(|p| p.value))
@@ -497,10 +513,7 @@ fn redirect<'a>(cx: &mut Cx<'_, 'a>, v: &'a Value) -> Option<Spanned<Redirect>> 
 
 fn rewrite<'a>(cx: &mut Cx<'_, 'a>, v: &'a Value) -> Option<Spanned<Rewrite>> {
     let rec = cx.record(v, &["hostname", "path"], "rewrite")?;
-    let hostname = rec
-        .get("hostname")
-        .map(|h| cx.string(h).map(|s| s.value))
-        .lift()?;
+    let hostname = rec.get("hostname").map(|h| cx.string(h)).lift()?;
     let path = rec.get("path").map(|p| path_rewrite(cx, p)).lift()?;
     Some(Spanned {
         value: Rewrite { hostname, path },
