@@ -47,7 +47,7 @@ fn valid(rule: Rule, s: &str) -> bool {
         Rule::Label => is_label(s),
         Rule::Label1035 => is_label(s) && s.as_bytes()[0].is_ascii_lowercase(),
         // IsDNS1123Subdomain caps the whole name, not its dot-separated parts.
-        Rule::Subdomain => s.len() <= 253 && s.split('.').all(|part| is_label_chars(part)),
+        Rule::Subdomain => s.len() <= 253 && s.split('.').all(is_label_chars),
     }
 }
 
