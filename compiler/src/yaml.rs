@@ -32,43 +32,119 @@ pub fn parse(text: &str) -> Result<Value, ParseError> {
 }
 
 /// Write an object (or any value) canonically.
+///
+/// The emitter is ours rather than the library's because Kubernetes tools read YAML 1.1, where
+/// an unquoted `on`, `yes`, `n` or `1:30` is a boolean or a number: a header value `on` written
+/// plain would reach the API server as `true`. Every string that is not plainly a string in
+/// both YAML 1.1 and 1.2 is double-quoted; the layout is the conventional block style.
 pub fn to_string(value: &Value) -> String {
-    let ordered = match value {
-        Value::Object(map) => {
-            let mut out = backend::Mapping::new();
+    let mut out = String::new();
+    match value {
+        Value::Object(map) if !map.is_empty() => {
             let leading = LEADING_KEYS.iter().filter_map(|k| map.get_key_value(*k));
             let rest = map
                 .iter()
                 .filter(|(k, _)| !LEADING_KEYS.contains(&k.as_str()));
-            for (k, v) in leading.chain(rest) {
-                out.insert(backend::Value::String(k.clone()), to_backend(v));
-            }
-            backend::Value::Mapping(out)
+            write_entries(&mut out, leading.chain(rest), 0);
         }
-        other => to_backend(other),
-    };
-    // Serializing an in-memory YAML value cannot fail: every key is a string.
-    backend::to_string(&ordered).unwrap_or_default()
+        other => {
+            write_inline(&mut out, other);
+            out.push('\n');
+        }
+    }
+    out
 }
 
-fn to_backend(v: &Value) -> backend::Value {
-    match v {
-        Value::Null => backend::Value::Null,
-        Value::Bool(b) => backend::Value::Bool(*b),
-        Value::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
-            (Some(i), _, _) => backend::Value::Number(i.into()),
-            (_, Some(u), _) => backend::Value::Number(u.into()),
-            (_, _, Some(f)) => backend::Value::Number(f.into()),
-            _ => backend::Value::Null,
-        },
-        Value::String(s) => backend::Value::String(s.clone()),
-        Value::Array(items) => backend::Value::Sequence(items.iter().map(to_backend).collect()),
-        Value::Object(map) => backend::Value::Mapping(
-            map.iter()
-                .map(|(k, v)| (backend::Value::String(k.clone()), to_backend(v)))
-                .collect(),
-        ),
+fn write_entries<'a>(
+    out: &mut String,
+    entries: impl Iterator<Item = (&'a String, &'a Value)>,
+    indent: usize,
+) {
+    for (k, v) in entries {
+        out.push_str(&" ".repeat(indent));
+        write_scalar_str(out, k);
+        out.push(':');
+        match v {
+            Value::Object(m) if !m.is_empty() => {
+                out.push('\n');
+                write_entries(out, m.iter(), indent + 2);
+            }
+            Value::Array(items) if !items.is_empty() => {
+                out.push('\n');
+                write_items(out, items, indent);
+            }
+            scalar => {
+                out.push(' ');
+                write_inline(out, scalar);
+                out.push('\n');
+            }
+        }
     }
+}
+
+/// Sequence items at `indent`; a collection item starts on the dash line (`- key: value`).
+fn write_items(out: &mut String, items: &[Value], indent: usize) {
+    for item in items {
+        let mut nested = String::new();
+        match item {
+            Value::Object(m) if !m.is_empty() => write_entries(&mut nested, m.iter(), indent + 2),
+            Value::Array(inner) if !inner.is_empty() => write_items(&mut nested, inner, indent + 2),
+            scalar => {
+                out.push_str(&" ".repeat(indent));
+                out.push_str("- ");
+                write_inline(out, scalar);
+                out.push('\n');
+                continue;
+            }
+        }
+        out.push_str(&" ".repeat(indent));
+        out.push_str("- ");
+        out.push_str(&nested[indent + 2..]);
+    }
+}
+
+/// A scalar, or an empty collection, on one line.
+fn write_inline(out: &mut String, v: &Value) {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => out.push_str(&n.to_string()),
+        Value::String(s) => write_scalar_str(out, s),
+        Value::Array(_) => out.push_str("[]"),
+        Value::Object(_) => out.push_str("{}"),
+    }
+}
+
+fn write_scalar_str(out: &mut String, s: &str) {
+    if is_plain(s) {
+        out.push_str(s);
+    } else {
+        // A JSON string is a valid YAML double-quoted scalar with the same meaning.
+        out.push_str(&serde_json::to_string(s).unwrap_or_default());
+    }
+}
+
+/// Words that YAML 1.1 or 1.2 read as booleans or null.
+const RESERVED_WORDS: &[&str] = &[
+    "y", "n", "yes", "no", "on", "off", "true", "false", "null", "~",
+];
+
+/// Whether `s` reads back as this same string, unquoted, under YAML 1.1 and 1.2.
+fn is_plain(s: &str) -> bool {
+    let safe_chars = s
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "._/:@+-".contains(c));
+    let first = s.chars().next();
+    let looks_numeric = first.is_some_and(|c| c.is_ascii_digit())
+        || (matches!(first, Some('+' | '-' | '.'))
+            && s.chars()
+                .nth(1)
+                .is_some_and(|c| c.is_ascii_digit() || c == '.'));
+    safe_chars
+        && !looks_numeric
+        && !matches!(first, None | Some('-' | ':' | '@' | '.' | '+'))
+        && !s.ends_with(':')
+        && !RESERVED_WORDS.contains(&s.to_ascii_lowercase().as_str())
 }
 
 #[cfg(test)]
@@ -87,9 +163,77 @@ mod tests {
 
     #[test]
     fn strings_that_look_like_other_types_stay_strings() {
-        let v = json!({"a": "true", "b": "8080", "c": "null", "d": "x: y"});
-        let back = parse(&to_string(&v)).map_err(|e| e.message);
-        assert_eq!(back, Ok(v));
+        let tricky = [
+            "true",
+            "on",
+            "ON",
+            "Off",
+            "yes",
+            "n",
+            "Y",
+            "~",
+            "null",
+            "8080",
+            "1.19",
+            "1:30",
+            "0x1F",
+            "-1",
+            ".5",
+            "+1",
+            "x: y",
+            "a #b",
+            "",
+            " lead",
+            "trail ",
+            "- item",
+            "[x]",
+            "{x}",
+            "*ref",
+            "&a",
+            "!tag",
+            "|",
+            ">",
+            "'q'",
+            "\"q\"",
+            "%x",
+            "`x`",
+            "line\nbreak",
+            "tab\there",
+            "ünïcode",
+            "key:",
+            "@x",
+        ];
+        let map: serde_json::Map<String, Value> =
+            tricky.iter().map(|s| (s.to_string(), json!(s))).collect();
+        let v = Value::Object(map);
+        let text = to_string(&v);
+        assert_eq!(parse(&text).map_err(|e| e.message), Ok(v), "{text}");
+        for word in ["on", "yes", "n", "1:30", "8080"] {
+            assert!(
+                text.contains(&format!("\"{word}\"")),
+                "`{word}` must be quoted for YAML 1.1 readers:\n{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn plain_strings_stay_plain() {
+        let v = json!({"a": "gloo-system", "b": "gloo.solo.io/v1", "c": "app.kubernetes.io/managed-by", "d": "/catalog"});
+        assert_eq!(
+            to_string(&v),
+            "a: gloo-system\nb: gloo.solo.io/v1\nc: app.kubernetes.io/managed-by\nd: /catalog\n"
+        );
+    }
+
+    #[test]
+    fn nested_collections_use_block_style() {
+        let v = json!({"l": [{"a": 1, "b": [1, [2, 3]]}, [], {}], "e": {}, "m": {"x": {"w": "z"}}});
+        let text = to_string(&v);
+        assert_eq!(parse(&text).map_err(|e| e.message), Ok(v.clone()), "{text}");
+        assert_eq!(
+            text,
+            "e: {}\nl:\n- a: 1\n  b:\n  - 1\n  - - 2\n    - 3\n- []\n- {}\nm:\n  x:\n    w: z\n"
+        );
     }
 
     #[test]
