@@ -67,7 +67,8 @@ codes! {
     ImportCycle = "E0210", Error, "files import each other in a cycle";
     InvalidValue = "E0211", Error, "value not allowed here";
     UnknownDefinitionKind = "E0212", Error, "unknown kind of definition";
-    DuplicateAttribute = "E0213", Error, "attribute set twice";
+        DuplicateAttribute = "E0213", Error, "attribute set twice";
+    ImportOutsideProject = "E0214", Error, "import of a file outside the folders being compiled";
     ParentNotDistributed = "E0301", Error, "route lands in a cluster its parent gateway does not";
     BackendNotDistributed = "E0302", Error, "route lands in a cluster its backend does not";
     SecretNotDistributed = "E0303", Error, "gateway lands in a cluster its TLS secret does not";

@@ -40,6 +40,8 @@ use source::{SourceMap, Span};
 /// What a run should produce.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Options {
+    /// What the loader may read.
+    pub load: load::LoadOptions,
     /// Render and lay out the output (`build`); `false` stops after the checks (`check`).
     pub render: bool,
     pub layout: emit::Layout,
@@ -67,7 +69,7 @@ impl Compilation {
 /// an `Err`; everything wrong with the program is a diagnostic.
 pub fn compile(paths: &[PathBuf], options: Options) -> Result<Compilation, load::LoadError> {
     let mut diags = Diagnostics::default();
-    let loaded = load::load(paths, &mut diags)?;
+    let loaded = load::load(paths, options.load, &mut diags)?;
     let (program, allows) = resolve::resolve(&loaded, &mut diags);
     let mut sources = loaded.sources;
     let mut tree = None;

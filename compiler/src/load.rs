@@ -14,6 +14,15 @@ use crate::syntax::{self, ast};
 
 /// Largest source file accepted; larger input is almost certainly not a topology.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+/// Most `.topo` files one run reads; more means a wrong folder (a home directory, `/`).
+pub const MAX_FILES: usize = 20_000;
+
+/// How the input may be read.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LoadOptions {
+    /// Let imports reach files outside the folders named on the command line.
+    pub imports_outside: bool,
+}
 
 /// Every file of a program, parsed.
 pub struct Loaded {
@@ -50,21 +59,63 @@ struct Loader {
     seen: HashMap<Origin, FileId>,
     /// Files whose imports are being loaded, for cycle detection.
     stack: Vec<(Origin, FileId)>,
+    /// Disk files by id: the path as written, which their relative imports start from.
+    display: HashMap<FileId, PathBuf>,
+    /// Folders imports must stay inside (`None`: anywhere).
+    roots: Option<Vec<PathBuf>>,
 }
 
 /// Load the prelude, then every `.topo` file of `paths` (folders walked in sorted order), then
 /// their imports, depth first.
-pub fn load(paths: &[PathBuf], diags: &mut Diagnostics) -> Result<Loaded, LoadError> {
+pub fn load(
+    paths: &[PathBuf],
+    options: LoadOptions,
+    diags: &mut Diagnostics,
+) -> Result<Loaded, LoadError> {
+    // The project: the folders named on the command line, and the folders of named files.
+    let roots = paths
+        .iter()
+        .map(|p| {
+            let dir = if p.is_dir() {
+                p.as_path()
+            } else {
+                p.parent().unwrap_or(Path::new("."))
+            };
+            let dir = if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            };
+            std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf())
+        })
+        .collect();
     let mut loader = Loader {
         sources: SourceMap::default(),
         files: Vec::new(),
         inputs: Vec::new(),
         seen: HashMap::new(),
         stack: Vec::new(),
+        display: HashMap::new(),
+        roots: if options.imports_outside {
+            None
+        } else {
+            Some(roots)
+        },
     };
     loader.load_stdlib(stdlib::PRELUDE, None, diags);
+    let mut count = 0;
     for path in paths {
-        for file in topo_files(path)? {
+        let files = topo_files(path)?;
+        count += files.len();
+        if count > MAX_FILES {
+            return Err(LoadError {
+                path: path.clone(),
+                error: io::Error::other(format!(
+                    "more than {MAX_FILES} .topo files; is this the right folder?"
+                )),
+            });
+        }
+        for file in files {
             loader.load_disk(&file, None, diags)?;
         }
     }
@@ -85,7 +136,8 @@ fn topo_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
         return Ok(vec![path.to_path_buf()]);
     }
     let mut files = Vec::new();
-    for entry in WalkDir::new(path).sort_by_file_name() {
+    // Links are followed, so a linked file or folder counts; a link loop is an error.
+    for entry in WalkDir::new(path).follow_links(true).sort_by_file_name() {
         let entry = entry.map_err(|e| LoadError {
             path: e.path().unwrap_or(path).to_path_buf(),
             error: e
@@ -123,10 +175,14 @@ impl Loader {
         origin: Origin,
         name: String,
         text: String,
+        display: Option<PathBuf>,
         diags: &mut Diagnostics,
     ) -> FileId {
         let id = self.sources.add(name, text);
         self.seen.insert(origin.clone(), id);
+        if let Some(display) = display {
+            self.display.insert(id, display);
+        }
         let (file, errors) = syntax::parse(id, &self.sources.get(id).text);
         diags.extend(errors);
         let imports: Vec<(String, Span)> = file
@@ -157,6 +213,7 @@ impl Loader {
                     origin,
                     format!("stdlib/{name}.topo"),
                     text.to_string(),
+                    None,
                     diags,
                 );
             }
@@ -256,13 +313,14 @@ impl Loader {
         };
         self.inputs.push(path.clone());
         let name = path.to_string_lossy().into_owned();
+        let display = path.clone();
         match String::from_utf8(bytes) {
             Ok(mut text) => {
                 // A byte order mark is not part of the program.
                 if text.starts_with('\u{feff}') {
                     text.replace_range(..3, "   ");
                 }
-                self.add_parsed(origin, name, text, diags);
+                self.add_parsed(origin, name, text, Some(display), diags);
             }
             Err(e) => {
                 let at = e.utf8_error().valid_up_to();
@@ -291,10 +349,33 @@ impl Loader {
             return;
         }
         match from {
-            Origin::Disk(importer) => {
+            Origin::Disk(_) => {
+                let importer = self
+                    .stack
+                    .last()
+                    .and_then(|(_, id)| self.display.get(id))
+                    .cloned()
+                    .unwrap_or_default();
                 let base = importer.parent().unwrap_or(Path::new(""));
+                let target = base.join(path);
+                if let Some(roots) = &self.roots {
+                    let canonical =
+                        std::fs::canonicalize(&target).unwrap_or_else(|_| normalize(&target));
+                    if canonical.is_absolute() && !roots.iter().any(|r| canonical.starts_with(r)) {
+                        diags.push(
+                            Diagnostic::new(
+                                Code::ImportOutsideProject,
+                                format!("`{path}` is outside the folders being compiled"),
+                                span,
+                                "leaves the project",
+                            )
+                            .with_help("move the file into the project, name its folder on the command line too, or pass --allow-imports-outside"),
+                        );
+                        return;
+                    }
+                }
                 // A read error of an import is reported as a diagnostic inside load_disk.
-                let _ = self.load_disk(&base.join(path), Some(span), diags);
+                let _ = self.load_disk(&target, Some(span), diags);
             }
             Origin::Stdlib(_) => diags.push(Diagnostic::new(
                 Code::ImportNotFound,

@@ -56,6 +56,9 @@ struct Common {
     /// Fail on warnings too.
     #[arg(long = "deny", value_enum)]
     deny: Vec<Lint>,
+    /// Let imports reach files outside the folders named on the command line.
+    #[arg(long)]
+    allow_imports_outside: bool,
     /// How diagnostics are printed (on standard error).
     #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
     message_format: MessageFormat,
@@ -111,6 +114,7 @@ fn main() -> ExitCode {
                 Options {
                     render: true,
                     layout,
+                    load: common.load_options(),
                 },
             ) else {
                 return ExitCode::from(EXIT_IO);
@@ -144,7 +148,8 @@ fn main() -> ExitCode {
                 &common,
                 Options {
                     render: false,
-                    ..Options::default()
+                    layout: emit::Layout::default(),
+                    load: common.load_options(),
                 },
             ) else {
                 return ExitCode::from(EXIT_IO);
@@ -178,6 +183,14 @@ fn run(common: &Common, options: Options) -> Option<Compilation> {
         Err(e) => {
             eprintln!("error: {e}");
             None
+        }
+    }
+}
+
+impl Common {
+    fn load_options(&self) -> topoc::load::LoadOptions {
+        topoc::load::LoadOptions {
+            imports_outside: self.allow_imports_outside,
         }
     }
 }

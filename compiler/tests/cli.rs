@@ -173,12 +173,37 @@ fn output_does_not_depend_on_working_directory_or_environment() {
             support::read_tree(&tmp.join(format!("{name}-b"))),
         );
         assert_eq!(ta, tb, "{name}: output differs between runs");
+        let host = fs::read_to_string("/etc/hostname")
+            .unwrap_or_default()
+            .trim()
+            .to_string();
+        let user = std::env::var("USER").unwrap_or_default();
+        let year = format!(
+            "{}-",
+            1970 + std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs())
+                / 31_556_952
+        );
         for (path, text) in &ta {
             for leak in [repo.display().to_string(), tmp.display().to_string()] {
                 assert!(
                     !text.contains(&leak),
                     "{name}/{path} contains the absolute path {leak}"
                 );
+            }
+            for (what, leak) in [
+                ("host name", &host),
+                ("user name", &user),
+                ("timestamp", &year),
+            ] {
+                // Short names (`root`) are common words; only distinctive ones are meaningful here.
+                if leak.len() >= 5 {
+                    assert!(
+                        !text.contains(leak.as_str()),
+                        "{name}/{path} contains the {what} `{leak}`"
+                    );
+                }
             }
         }
     }

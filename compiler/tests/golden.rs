@@ -13,6 +13,7 @@ fn build(path: &std::path::Path, layout: Layout) -> BTreeMap<String, String> {
         Options {
             render: true,
             layout,
+            ..Options::default()
         },
     )
     .expect("example readable");

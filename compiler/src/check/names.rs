@@ -170,8 +170,53 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
             );
         }
     }
+    for g in &p.grants {
+        meta(diags, "grant", &g.meta, Rule::Subdomain);
+        for f in &g.from {
+            name(
+                diags,
+                "namespace",
+                &f.namespace,
+                g.meta.name.span,
+                Rule::Label,
+            );
+        }
+        for r in &g.refs {
+            if let Some(n) = &r.name {
+                name(
+                    diags,
+                    "referenced object",
+                    n,
+                    g.meta.name.span,
+                    Rule::Subdomain,
+                );
+            }
+        }
+    }
     for r in &p.routes {
         meta(diags, "route", &r.meta, Rule::Subdomain);
+        // Rule names are SectionNames, unique within the route.
+        let mut seen: Vec<&crate::model::Spanned<String>> = Vec::new();
+        for n in r.rules.iter().filter_map(|rule| rule.name.as_ref()) {
+            name(diags, "rule", &n.value, n.span, Rule::Subdomain);
+            if let Some(first) = seen.iter().find(|s| s.value == n.value) {
+                diags.push(
+                    Diagnostic::new(
+                        Code::DuplicateDefinition,
+                        format!(
+                            "route `{}` has two rules named `{}`",
+                            r.meta.name.text, n.value
+                        ),
+                        n.span,
+                        "named again here",
+                    )
+                    .with_label(first.span, "first named here")
+                    .with_help("rule names are unique within a route; rename one"),
+                );
+            } else {
+                seen.push(n);
+            }
+        }
     }
 }
 

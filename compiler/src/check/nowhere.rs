@@ -77,6 +77,16 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
             "use it from a route, remove it, or write `to = none`",
         );
     }
+    for (g, placed) in p.grants.iter().zip(&placement.grants) {
+        report(
+            diags,
+            placed,
+            format!("grant `{}`", g.meta.name.text),
+            g.meta.name.span,
+            "its `to` selects no cluster",
+            "fix its `to`, or write `to = none` if that is intended",
+        );
+    }
     for (s, placed) in p.secrets.iter().zip(&placement.secrets) {
         let why = if matches!(placed.source, Source::Inferred) {
             "no gateway uses it"

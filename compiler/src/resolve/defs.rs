@@ -269,6 +269,38 @@ fn implementation<'a>(
     })
 }
 
+/// Kinds whose references a ReferenceGrant can allow (GEP-709), as topoc emits them.
+const GRANT_FROM_KINDS: &[&str] = &[
+    "HTTPRoute",
+    "Gateway",
+    "GRPCRoute",
+    "TLSRoute",
+    "TCPRoute",
+    "UDPRoute",
+];
+const GRANT_TO_KINDS: &[&str] = &["Service", "Secret", "Upstream", "BackendTLSPolicy"];
+
+fn grant_kind<'a>(
+    cx: &mut Cx<'_, 'a>,
+    at: &'a crate::syntax::ast::Value,
+    kind: &str,
+    known: &[&str],
+) -> Option<()> {
+    if known.contains(&kind) {
+        return Some(());
+    }
+    let help = match crate::diag::did_you_mean(kind, known.iter().copied()) {
+        Some(m) => format!("did you mean \"{m}\"?"),
+        None => format!("write one of: {}", known.join(", ")),
+    };
+    cx.invalid(
+        at,
+        format!("`{kind}` is not a kind a grant can name here"),
+        help,
+    );
+    None
+}
+
 fn grant<'a>(cx: &mut Cx<'_, 'a>, block: &'a Block) -> Option<Grant> {
     let attrs = cx.attrs(block, &keys(&["from", "refs", "to"], META), &[]);
     let meta = meta(cx, block, &attrs);
@@ -285,10 +317,13 @@ fn grant<'a>(cx: &mut Cx<'_, 'a>, block: &'a Block) -> Option<Grant> {
                 let kind = rec.get("kind").map(|k| cx.string(k)).lift()?;
                 let namespace = rec.get("namespace").map(|n| cx.string(n)).lift()?;
                 match (kind, namespace) {
-                    (Some(kind), Some(namespace)) => out.push(GrantFrom {
-                        kind: kind.value,
-                        namespace: namespace.value,
-                    }),
+                    (Some(kind), Some(namespace)) => {
+                        grant_kind(cx, item, &kind.value, GRANT_FROM_KINDS)?;
+                        out.push(GrantFrom {
+                            kind: kind.value,
+                            namespace: namespace.value,
+                        })
+                    }
                     _ => {
                         cx.invalid(
                             item,
@@ -319,6 +354,7 @@ fn grant<'a>(cx: &mut Cx<'_, 'a>, block: &'a Block) -> Option<Grant> {
                     .get("name")
                     .map(|n| cx.string(n).map(|s| s.value))
                     .lift()?;
+                grant_kind(cx, item, &kind.value, GRANT_TO_KINDS)?;
                 out.push(GrantRef {
                     kind: kind.value,
                     name,

@@ -149,20 +149,27 @@ impl<'a> Table<'a> {
                 }
             }
         }
-        // A constant named like a cluster would silently replace the cluster in every `to`.
+        // A constant named like a cluster or a class would silently replace it wherever it is
+        // named bare (`to = [east]`, `class = gloo-gateway`).
         for (name, span) in &let_spans {
-            if let Some(id) = table.lookup(Kind::Cluster, name) {
-                let cluster = table.blocks(Kind::Cluster)[id as usize];
+            let named = [Kind::Cluster, Kind::Class]
+                .into_iter()
+                .find_map(|k| table.lookup(k, name).map(|id| (k, id)));
+            if let Some((kind, id)) = named {
+                let cluster = table.blocks(kind)[id as usize];
                 let cluster_span = cluster.name.as_ref().map_or(cluster.span, |n| n.span);
                 diags.push(
                     Diagnostic::new(
                         Code::DuplicateDefinition,
-                        format!("constant `{name}` has the name of a cluster"),
+                        format!("constant `{name}` has the name of a {}", kind.keyword()),
                         *span,
                         "this constant",
                     )
-                    .with_label(cluster_span, "the cluster")
-                    .with_help("rename the constant: a bare name in `to` would mean the constant, not the cluster"),
+                    .with_label(cluster_span, format!("the {}", kind.keyword()))
+                    .with_help(format!(
+                        "rename the constant: a bare `{name}` would mean the constant, not the {}",
+                        kind.keyword()
+                    )),
                 );
                 table.lets.remove(name);
             }
@@ -266,7 +273,7 @@ impl Allows {
             .any(|l| inside(l.span))
     }
 
-    fn collect(loaded: &Loaded, diags: &mut Diagnostics) -> Allows {
+    fn collect(loaded: &Loaded, table: &Table<'_>, diags: &mut Diagnostics) -> Allows {
         let mut out = Allows::default();
         for (_, file) in &loaded.files {
             for item in &file.items {
@@ -280,7 +287,14 @@ impl Allows {
                     if attr.key.name != "allow" {
                         continue;
                     }
-                    let codes = allow_list(&attr.value, diags);
+                    // `allow = quiet` where `let quiet = [W0301]`.
+                    let value = match &attr.value.kind {
+                        crate::syntax::ast::ValueKind::Path(p) if p.len() == 1 => {
+                            table.constant(&p[0].name).unwrap_or(&attr.value)
+                        }
+                        _ => &attr.value,
+                    };
+                    let codes = allow_list(value, diags);
                     out.spans.push((block.span, codes));
                 }
             }
@@ -322,7 +336,7 @@ fn allow_list(v: &Value, diags: &mut Diagnostics) -> Vec<Code> {
 /// ever see a complete program, so they need no placeholders for broken definitions.
 pub fn resolve(loaded: &Loaded, diags: &mut Diagnostics) -> (Option<Program>, Allows) {
     let table = Table::build(loaded, diags);
-    let allows = Allows::collect(loaded, diags);
+    let allows = Allows::collect(loaded, &table, diags);
     (defs::lower(&table, diags), allows)
 }
 
