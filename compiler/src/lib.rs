@@ -20,6 +20,7 @@ pub mod attach;
 pub mod check;
 pub mod diag;
 pub mod emit;
+pub mod fuzzing;
 pub mod graph;
 pub mod load;
 pub mod model;
@@ -70,6 +71,18 @@ impl Compilation {
 pub fn compile(paths: &[PathBuf], options: Options) -> Result<Compilation, load::LoadError> {
     let mut diags = Diagnostics::default();
     let loaded = load::load(paths, options.load, &mut diags)?;
+    Ok(compile_loaded(loaded, diags, options))
+}
+
+/// Compile one source given as text (it can import standard modules only). Used by the fuzz
+/// targets and by tools that hold the text in memory.
+pub fn compile_source(name: &str, text: &str, options: Options) -> Compilation {
+    let mut diags = Diagnostics::default();
+    let loaded = load::load_source(name, text, &mut diags);
+    compile_loaded(loaded, diags, options)
+}
+
+fn compile_loaded(loaded: load::Loaded, mut diags: Diagnostics, options: Options) -> Compilation {
     let (program, allows) = resolve::resolve(&loaded, &mut diags);
     let mut sources = loaded.sources;
     let mut tree = None;
@@ -99,12 +112,12 @@ pub fn compile(paths: &[PathBuf], options: Options) -> Result<Compilation, load:
     }
     let mut diagnostics = diags.into_sorted(&sources);
     diagnostics.retain(|d| !allows.allows(d));
-    Ok(Compilation {
+    Compilation {
         sources,
         diagnostics,
         tree,
         inputs: loaded.inputs,
-    })
+    }
 }
 
 /// A template failure points into the rendered text (added as a source of its own), so the

@@ -50,6 +50,8 @@ impl std::fmt::Display for LoadError {
 enum Origin {
     Stdlib(String),
     Disk(PathBuf),
+    /// A source given as text (fuzzing, editors): it may import standard modules only.
+    Memory(String),
 }
 
 struct Loader {
@@ -124,6 +126,32 @@ pub fn load(
         files: loader.files,
         inputs: loader.inputs,
     })
+}
+
+/// Load one source given as text, after the prelude. Nothing is read from disk.
+pub fn load_source(name: &str, text: &str, diags: &mut Diagnostics) -> Loaded {
+    let mut loader = Loader {
+        sources: SourceMap::default(),
+        files: Vec::new(),
+        inputs: Vec::new(),
+        seen: HashMap::new(),
+        stack: Vec::new(),
+        display: HashMap::new(),
+        roots: Some(Vec::new()),
+    };
+    loader.load_stdlib(stdlib::PRELUDE, None, diags);
+    loader.add_parsed(
+        Origin::Memory(name.to_string()),
+        name.to_string(),
+        text.to_string(),
+        None,
+        diags,
+    );
+    Loaded {
+        sources: loader.sources,
+        files: loader.files,
+        inputs: loader.inputs,
+    }
 }
 
 /// A file, or every `.topo` file below a folder, sorted by path.
@@ -377,6 +405,15 @@ impl Loader {
                 // A read error of an import is reported as a diagnostic inside load_disk.
                 let _ = self.load_disk(&target, Some(span), diags);
             }
+            Origin::Memory(_) => diags.push(
+                Diagnostic::new(
+                    Code::ImportOutsideProject,
+                    "a source given as text can import standard modules only",
+                    span,
+                    "not a standard module",
+                )
+                .with_help("compile the files from disk to use imports between them"),
+            ),
             Origin::Stdlib(_) => diags.push(Diagnostic::new(
                 Code::ImportNotFound,
                 "standard modules can only import other standard modules",

@@ -1,0 +1,50 @@
+//! Entry points of the fuzz targets (`fuzz/`), kept in the crate so that a plain test can replay
+//! the corpus and every crash found (`compiler/tests/fuzz_corpus.rs`) without libFuzzer.
+
+use crate::source::FileId;
+use crate::{compile_source, emit, report, syntax, Options};
+
+/// Parse arbitrary bytes (as UTF-8, lossily); check that every span lies on the text.
+pub fn parse(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let (_, diags) = syntax::parse(FileId(0), &text);
+    for d in &diags {
+        for l in std::iter::once(&d.primary).chain(&d.secondary) {
+            let (start, end) = (l.span.start as usize, l.span.end as usize);
+            assert!(
+                start <= end && end <= text.len(),
+                "span {start}..{end} outside a text of {} bytes",
+                text.len()
+            );
+            assert!(
+                text.is_char_boundary(start) && text.is_char_boundary(end),
+                "span {start}..{end} splits a character"
+            );
+        }
+    }
+}
+
+/// Run the whole pipeline on arbitrary text, and render every diagnostic.
+pub fn pipeline(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let c = compile_source(
+        "fuzz.topo",
+        &text,
+        Options {
+            render: true,
+            layout: emit::Layout::Files,
+            ..Options::default()
+        },
+    );
+    let _ = report::render_all(&c.diagnostics, &c.sources, false);
+    let _ = report::render_json(&c.diagnostics, &c.sources);
+    if let Some(tree) = &c.tree {
+        assert!(!c.has_errors(), "a tree is produced only without errors");
+        for path in tree.keys() {
+            assert!(
+                !path.starts_with('/') && !path.split('/').any(|p| p == ".." || p.is_empty()),
+                "path {path} leaves the output"
+            );
+        }
+    }
+}
