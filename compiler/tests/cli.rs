@@ -438,3 +438,15 @@ fn unwritable_output_location_is_an_error_and_keeps_the_old_output() {
     }
     let _ = fs::remove_dir_all(&tmp);
 }
+
+/// A byte order mark and CRLF line endings are accepted, and positions stay exact after them.
+#[test]
+fn bom_and_crlf_are_accepted_with_exact_positions() {
+    let tmp = support::tempdir("bom");
+    fs::write(tmp.join("bom.topo"), "\u{feff}cluster east { }\r\ncluster east { }\r\n").expect("write");
+    let o = topoc(&tmp, &["check", "bom.topo", "--message-format", "json"]);
+    let line: serde_json::Value = serde_json::from_str(String::from_utf8_lossy(&o.stderr).lines().next().unwrap_or("")).expect("json");
+    assert_eq!(line["code"], "E0203", "only the duplicate is reported, the BOM is not an error");
+    assert_eq!((line["line"].as_u64(), line["column"].as_u64()), (Some(2), Some(9)));
+    let _ = fs::remove_dir_all(&tmp);
+}

@@ -14,6 +14,9 @@ use crate::source::{FileId, Span};
 /// Deepest nesting of blocks, lists, maps and calls. Deeper input gets a diagnostic instead
 /// of exhausting the stack.
 pub const MAX_NESTING: usize = 64;
+/// Longest string literal. Names, hosts and paths are short; a longer string is a mistake (an
+/// unquoted file pasted in) and would only make every later stage slower.
+pub const MAX_STRING_BYTES: usize = 64 * 1024;
 
 /// Parse one file. Always returns a tree (possibly partial) and every syntax error found.
 pub fn parse(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
@@ -459,7 +462,21 @@ impl<'s> Parser<'s> {
             out.push_str(plain);
             j = rest;
             match j.chars().next() {
-                Some('"') => return Ok((&j[1..], out)),
+                Some('"') => {
+                    let rest = &j[1..];
+                    if out.len() > MAX_STRING_BYTES {
+                        return Err(Fail {
+                            diag: Diagnostic::new(
+                                Code::SyntaxError,
+                                format!("string longer than {MAX_STRING_BYTES} bytes"),
+                                self.span(i, rest),
+                                "too long",
+                            )
+                            .with_help("strings hold names, hosts and paths; keep large content out of the topology"),
+                        });
+                    }
+                    return Ok((rest, out));
+                }
                 Some('\\') => {
                     let esc_start = j;
                     let mut chars = j[1..].chars();
@@ -626,6 +643,19 @@ gateway gw { namespace = "a"; to = [east, west]
     fn deep_nesting_is_a_diagnostic_not_a_stack_overflow() {
         let text = format!("let x = {}{}", "[".repeat(10_000), "]".repeat(10_000));
         assert_eq!(codes(&text).first().map(|c| c.0), Some(Code::SyntaxError));
+    }
+
+    #[test]
+    fn crlf_tabs_and_long_strings() {
+        let f = parse_ok("cluster east {\r\n\tlabels = { env = \"prod\" }\r\n}\r\n# comment\r\ncluster west { }\r\n");
+        assert_eq!(f.items.len(), 2);
+        let long = format!("let s = \"{}\"", "x".repeat(MAX_STRING_BYTES + 1));
+        assert_eq!(codes(&long).first().map(|c| c.0), Some(Code::SyntaxError));
+    }
+
+    #[test]
+    fn nul_bytes_are_a_diagnostic() {
+        assert_eq!(codes("cluster east { }\0").first().map(|c| c.0), Some(Code::SyntaxError));
     }
 
     #[test]
