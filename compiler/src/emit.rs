@@ -70,6 +70,63 @@ pub fn plan(bundles: &[ClusterBundle], layout: Layout) -> Tree {
     tree
 }
 
+/// The cluster a planned path belongs to: `<cluster>/...` or `<cluster>.yaml`.
+pub fn cluster_of(path: &str) -> &str {
+    match path.split_once('/') {
+        Some((cluster, _)) => cluster,
+        None => path.strip_suffix(".yaml").unwrap_or(path),
+    }
+}
+
+/// The part of a tree that belongs to the chosen clusters. Its bytes are those of the full
+/// build: objects do not depend on which clusters are built.
+pub fn select(tree: &Tree, keep: impl Fn(&str) -> bool) -> Tree {
+    tree.iter()
+        .filter(|(p, _)| keep(cluster_of(p)))
+        .map(|(p, t)| (p.clone(), t.clone()))
+        .collect()
+}
+
+/// A Make rule: `target: input...`, with spaces and `$` escaped as Make and Ninja read them.
+pub fn depfile(target: &Path, inputs: &[PathBuf]) -> String {
+    let esc = |p: &Path| {
+        p.to_string_lossy()
+            .replace('$', "$$")
+            .replace(' ', "\\ ")
+            .replace('#', "\\#")
+    };
+    let mut out = format!("{}:", esc(target));
+    for input in inputs {
+        out.push_str(" \\\n  ");
+        out.push_str(&esc(input));
+    }
+    out.push('\n');
+    out
+}
+
+/// How the planned tree differs from what is in `out`: unified diffs per file, in path order,
+/// and the files topoc wrote there before that it would now remove. Empty when equal.
+pub fn diff(out: &Path, tree: &Tree) -> Result<String, EmitError> {
+    let old = read_manifest(out)?.unwrap_or_default();
+    let mut report = String::new();
+    for (rel, text) in tree {
+        let existing = fs::read_to_string(out.join(rel)).unwrap_or_default();
+        if existing != *text {
+            let d = similar::TextDiff::from_lines(&existing, text);
+            report.push_str(
+                &d.unified_diff()
+                    .context_radius(3)
+                    .header(&format!("a/{rel}"), &format!("b/{rel}"))
+                    .to_string(),
+            );
+        }
+    }
+    for stale in old.iter().filter(|p| !tree.contains_key(*p)) {
+        report.push_str(&format!("would remove {stale}\n"));
+    }
+    Ok(report)
+}
+
 /// What a write did.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Stats {

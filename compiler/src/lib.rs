@@ -56,6 +56,8 @@ pub struct Compilation {
     pub tree: Option<emit::Tree>,
     /// Files read from disk, in load order.
     pub inputs: Vec<PathBuf>,
+    /// The declared clusters' names, sorted (empty when the program did not resolve).
+    pub clusters: Vec<String>,
 }
 
 impl Compilation {
@@ -86,7 +88,14 @@ fn compile_loaded(loaded: load::Loaded, mut diags: Diagnostics, options: Options
     let (program, allows) = resolve::resolve(&loaded, &mut diags);
     let mut sources = loaded.sources;
     let mut tree = None;
+    let mut clusters = Vec::new();
     if let Some(program) = program {
+        clusters = program
+            .clusters
+            .iter()
+            .map(|c| c.name.text.clone())
+            .collect();
+        clusters.sort();
         let graph = graph::DepGraph::build(&program);
         let placement = resolve::place::place(&program, &graph, &mut diags);
         let attachments = attach::attach(&program);
@@ -117,6 +126,7 @@ fn compile_loaded(loaded: load::Loaded, mut diags: Diagnostics, options: Options
         diagnostics,
         tree,
         inputs: loaded.inputs,
+        clusters,
     }
 }
 

@@ -1,5 +1,6 @@
 //! The `topoc` command line.
 
+use std::collections::BTreeSet;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -8,7 +9,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use topoc::diag::{Code, Severity};
 use topoc::{emit, report, Compilation, Options};
 
-/// Exit codes: 0 success (warnings allowed), 1 the input has errors, 2 usage or I/O failure.
+/// Exit codes: 0 success (warnings allowed), 1 the input has errors (or `--check` found a
+/// difference), 2 usage or I/O failure.
 const EXIT_INPUT: u8 = 1;
 const EXIT_IO: u8 = 2;
 
@@ -45,7 +47,7 @@ enum Lint {
     Warnings,
 }
 
-#[derive(clap::Args)]
+#[derive(clap::Args, Clone)]
 struct Common {
     /// `.topo` files or folders (every `.topo` file below a folder, in sorted order).
     #[arg(required = true)]
@@ -64,28 +66,73 @@ struct Common {
     message_format: MessageFormat,
 }
 
+/// `I/N`: the I-th of N shards (1-based).
+#[derive(Clone, Copy, Debug)]
+struct Shard {
+    index: usize,
+    count: usize,
+}
+
+fn parse_shard(s: &str) -> Result<Shard, String> {
+    let (i, n) = s.split_once('/').ok_or("write I/N, such as 1/4")?;
+    let (index, count): (usize, usize) = (
+        i.parse().map_err(|_| "I is not a number")?,
+        n.parse().map_err(|_| "N is not a number")?,
+    );
+    if count == 0 || index == 0 || index > count {
+        return Err(format!("{s}: I must be between 1 and N"));
+    }
+    Ok(Shard { index, count })
+}
+
+#[derive(clap::Args)]
+struct BuildArgs {
+    #[command(flatten)]
+    common: Common,
+    /// Output folder. Files topoc wrote before and no longer produces are removed.
+    #[arg(long, short)]
+    out: PathBuf,
+    /// `files`: DIR/<cluster>/<namespace>/<kind>-<name>.yaml with a kustomization.yaml;
+    /// `bundle`: one multi-document DIR/<cluster>.yaml.
+    #[arg(long, value_enum, default_value_t = emit::Layout::Files)]
+    layout: emit::Layout,
+    /// Write into a non-empty folder that topoc did not create.
+    #[arg(long)]
+    force: bool,
+    /// Build only this cluster (repeatable). The whole topology is still checked; the bytes
+    /// equal those of the same cluster in a full build.
+    #[arg(long = "cluster", value_name = "NAME")]
+    clusters: Vec<String>,
+    /// Build only shard I of N (clusters sorted by name, dealt round-robin): N builds with
+    /// 1/N ... N/N together write exactly the full build, for Bazel or Nix to fan out.
+    #[arg(long, value_parser = parse_shard, value_name = "I/N")]
+    shard: Option<Shard>,
+    /// Also write a Make-format dependency file listing every input file read.
+    #[arg(long, value_name = "FILE")]
+    depfile: Option<PathBuf>,
+    /// Compare with what is in --out instead of writing: print a unified diff per file and
+    /// exit 1 when anything differs. Nothing is written.
+    #[arg(long)]
+    check: bool,
+    /// Test hook: abort after staging N files (proves a killed build leaves old output).
+    #[arg(long, hide = true)]
+    failpoint_after: Option<usize>,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Check the topology and write one folder of manifests per cluster.
-    Build {
-        #[command(flatten)]
-        common: Common,
-        /// Output folder. Files topoc wrote before and no longer produces are removed.
-        #[arg(long, short)]
-        out: PathBuf,
-        /// `files`: DIR/<cluster>/<namespace>/<kind>-<name>.yaml with a kustomization.yaml;
-        /// `bundle`: one multi-document DIR/<cluster>.yaml.
-        #[arg(long, value_enum, default_value_t = emit::Layout::Files)]
-        layout: emit::Layout,
-        /// Write into a non-empty folder that topoc did not create.
-        #[arg(long)]
-        force: bool,
-        /// Test hook: abort after staging N files (proves a killed build leaves old output).
-        #[arg(long, hide = true)]
-        failpoint_after: Option<usize>,
-    },
+    Build(BuildArgs),
     /// Parse, resolve and check only; write nothing.
     Check {
+        #[command(flatten)]
+        common: Common,
+    },
+    /// List the clusters and files whose output differs between two versions of a topology.
+    Affected {
+        /// The old version: `.topo` files or folders (repeatable).
+        #[arg(long, required = true, value_name = "PATH")]
+        base: Vec<PathBuf>,
         #[command(flatten)]
         common: Common,
     },
@@ -100,68 +147,121 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match cli.command {
-        Command::Build {
-            common,
-            out,
-            layout,
-            force,
-            failpoint_after,
-        } => {
-            let Some(c) = run(
-                &common,
-                Options {
-                    render: true,
-                    layout,
-                    load: common.load_options(),
-                },
-            ) else {
-                return ExitCode::from(EXIT_IO);
-            };
-            if failed(&c, &common) {
-                return ExitCode::from(EXIT_INPUT);
-            }
-            let Some(tree) = &c.tree else {
-                return ExitCode::from(EXIT_INPUT);
-            };
-            match emit::write_with(&out, tree, force, emit::Failpoint(failpoint_after)) {
-                Ok(stats) => {
-                    eprintln!(
-                        "topoc: {} files in {} ({} written, {} unchanged, {} removed)",
-                        tree.len(),
-                        out.display(),
-                        stats.written,
-                        stats.unchanged,
-                        stats.removed
-                    );
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    ExitCode::from(EXIT_IO)
-                }
-            }
-        }
+    match Cli::parse().command {
+        Command::Build(args) => build(&args),
         Command::Check { common } => {
-            let Some(c) = run(
-                &common,
-                Options {
-                    render: false,
-                    layout: emit::Layout::default(),
-                    load: common.load_options(),
-                },
-            ) else {
-                return ExitCode::from(EXIT_IO);
+            let options = Options {
+                render: false,
+                load: common.load_options(),
+                ..Options::default()
             };
-            if failed(&c, &common) {
-                ExitCode::from(EXIT_INPUT)
-            } else {
-                ExitCode::SUCCESS
+            match run(&common, options) {
+                None => ExitCode::from(EXIT_IO),
+                Some(c) if failed(&c, &common) => ExitCode::from(EXIT_INPUT),
+                Some(_) => ExitCode::SUCCESS,
             }
         }
+        Command::Affected { base, common } => affected(&base, &common),
         Command::Explain { code, list } => explain(code.as_deref(), list),
     }
+}
+
+fn build(args: &BuildArgs) -> ExitCode {
+    let options = Options {
+        render: true,
+        layout: args.layout,
+        load: args.common.load_options(),
+    };
+    let Some(c) = run(&args.common, options) else {
+        return ExitCode::from(EXIT_IO);
+    };
+    if failed(&c, &args.common) {
+        return ExitCode::from(EXIT_INPUT);
+    }
+    let Some(full) = &c.tree else {
+        return ExitCode::from(EXIT_INPUT);
+    };
+    let tree = match selection(args, &c.clusters) {
+        Ok(None) => full.clone(),
+        Ok(Some(chosen)) => emit::select(full, |cluster| chosen.contains(cluster)),
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(EXIT_IO);
+        }
+    };
+    if args.check {
+        return match emit::diff(&args.out, &tree) {
+            Ok(d) if d.is_empty() => ExitCode::SUCCESS,
+            Ok(d) => {
+                print!("{d}");
+                eprintln!(
+                    "topoc: {} differs from the topology; run `topoc build` to update it",
+                    args.out.display()
+                );
+                ExitCode::from(EXIT_INPUT)
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(EXIT_IO)
+            }
+        };
+    }
+    if let Some(path) = &args.depfile {
+        if let Err(e) = std::fs::write(path, emit::depfile(&args.out, &c.inputs)) {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return ExitCode::from(EXIT_IO);
+        }
+    }
+    match emit::write_with(
+        &args.out,
+        &tree,
+        args.force,
+        emit::Failpoint(args.failpoint_after),
+    ) {
+        Ok(stats) => {
+            eprintln!(
+                "topoc: {} files in {} ({} written, {} unchanged, {} removed)",
+                tree.len(),
+                args.out.display(),
+                stats.written,
+                stats.unchanged,
+                stats.removed
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(EXIT_IO)
+        }
+    }
+}
+
+/// The clusters `--cluster` and `--shard` choose; `None` for all.
+fn selection(args: &BuildArgs, declared: &[String]) -> Result<Option<BTreeSet<String>>, String> {
+    let mut chosen: Option<BTreeSet<String>> = None;
+    if !args.clusters.is_empty() {
+        if let Some(unknown) = args.clusters.iter().find(|c| !declared.contains(c)) {
+            return Err(format!(
+                "--cluster {unknown}: no such cluster; the clusters are {}",
+                declared.join(", ")
+            ));
+        }
+        chosen = Some(args.clusters.iter().cloned().collect());
+    }
+    if let Some(shard) = args.shard {
+        // `declared` is sorted by name, so shards do not depend on declaration order.
+        let dealt: BTreeSet<String> = declared
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % shard.count == shard.index - 1)
+            .map(|(_, c)| c.clone())
+            .collect();
+        chosen = Some(match chosen {
+            Some(c) => c.intersection(&dealt).cloned().collect(),
+            None => dealt,
+        });
+    }
+    Ok(chosen)
 }
 
 /// Compile and print the diagnostics; `None` when an input could not be read.
@@ -201,6 +301,52 @@ fn failed(c: &Compilation, common: &Common) -> bool {
             && c.diagnostics
                 .iter()
                 .any(|d| d.severity() == Severity::Warning))
+}
+
+/// Compare the outputs of two versions: what a reviewer and an ArgoCD preview need.
+fn affected(base: &[PathBuf], common: &Common) -> ExitCode {
+    let options = Options {
+        render: true,
+        load: common.load_options(),
+        ..Options::default()
+    };
+    let old_common = Common {
+        paths: base.to_vec(),
+        ..common.clone()
+    };
+    let (Some(old), Some(new)) = (run(&old_common, options), run(common, options)) else {
+        return ExitCode::from(EXIT_IO);
+    };
+    let (Some(old_tree), Some(new_tree)) = (&old.tree, &new.tree) else {
+        eprintln!("error: both versions must compile without errors");
+        return ExitCode::from(EXIT_INPUT);
+    };
+    let mut clusters = BTreeSet::new();
+    let mut lines = Vec::new();
+    for (path, text) in new_tree {
+        match old_tree.get(path) {
+            None => lines.push(format!("added    {path}")),
+            Some(t) if t != text => lines.push(format!("changed  {path}")),
+            Some(_) => continue,
+        }
+        clusters.insert(emit::cluster_of(path).to_string());
+    }
+    for path in old_tree.keys().filter(|p| !new_tree.contains_key(*p)) {
+        lines.push(format!("removed  {path}"));
+        clusters.insert(emit::cluster_of(path).to_string());
+    }
+    lines.sort_by(|a, b| a[9..].cmp(&b[9..]));
+    for l in &lines {
+        println!("{l}");
+    }
+    let clusters: Vec<String> = clusters.into_iter().collect();
+    eprintln!(
+        "topoc: {} files differ in {} cluster(s): {}",
+        lines.len(),
+        clusters.len(),
+        clusters.join(", ")
+    );
+    ExitCode::SUCCESS
 }
 
 fn explain(code: Option<&str>, list: bool) -> ExitCode {

@@ -443,10 +443,159 @@ fn unwritable_output_location_is_an_error_and_keeps_the_old_output() {
 #[test]
 fn bom_and_crlf_are_accepted_with_exact_positions() {
     let tmp = support::tempdir("bom");
-    fs::write(tmp.join("bom.topo"), "\u{feff}cluster east { }\r\ncluster east { }\r\n").expect("write");
+    fs::write(
+        tmp.join("bom.topo"),
+        "\u{feff}cluster east { }\r\ncluster east { }\r\n",
+    )
+    .expect("write");
     let o = topoc(&tmp, &["check", "bom.topo", "--message-format", "json"]);
-    let line: serde_json::Value = serde_json::from_str(String::from_utf8_lossy(&o.stderr).lines().next().unwrap_or("")).expect("json");
-    assert_eq!(line["code"], "E0203", "only the duplicate is reported, the BOM is not an error");
-    assert_eq!((line["line"].as_u64(), line["column"].as_u64()), (Some(2), Some(9)));
+    let line: serde_json::Value = serde_json::from_str(
+        String::from_utf8_lossy(&o.stderr)
+            .lines()
+            .next()
+            .unwrap_or(""),
+    )
+    .expect("json");
+    assert_eq!(
+        line["code"], "E0203",
+        "only the duplicate is reported, the BOM is not an error"
+    );
+    assert_eq!(
+        (line["line"].as_u64(), line["column"].as_u64()),
+        (Some(2), Some(9))
+    );
+    let _ = fs::remove_dir_all(&tmp);
+}
+
+/// `--shard I/N` builds concatenate to the full build byte for byte, and `--cluster` gives the
+/// same bytes as the full build for that cluster.
+#[test]
+fn shards_and_cluster_selection_reproduce_the_full_build() {
+    let tmp = support::tempdir("shard");
+    let src = example("storefront");
+    let full = topoc(&tmp, &["build", &src, "--out", "full"]);
+    assert!(full.status.success(), "{}", stderr(&full));
+    let mut full_tree = support::read_tree(&tmp.join("full"));
+    full_tree.remove(topoc::emit::MANIFEST);
+    let mut union = std::collections::BTreeMap::new();
+    for i in 1..=2 {
+        let out = format!("shard{i}");
+        let o = topoc(
+            &tmp,
+            &["build", &src, "--out", &out, "--shard", &format!("{i}/2")],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        let mut t = support::read_tree(&tmp.join(&out));
+        t.remove(topoc::emit::MANIFEST);
+        assert!(
+            !t.is_empty() && t.len() < full_tree.len(),
+            "shard {i} holds part of the build"
+        );
+        for (k, v) in t {
+            assert!(union.insert(k.clone(), v).is_none(), "{k} is in two shards");
+        }
+    }
+    assert_eq!(union, full_tree, "the shards together are the full build");
+    let one = topoc(&tmp, &["build", &src, "--out", "one", "--cluster", "us-1"]);
+    assert!(one.status.success(), "{}", stderr(&one));
+    let mut t = support::read_tree(&tmp.join("one"));
+    t.remove(topoc::emit::MANIFEST);
+    let expected: std::collections::BTreeMap<_, _> = full_tree
+        .into_iter()
+        .filter(|(k, _)| k.starts_with("us-1/"))
+        .collect();
+    assert_eq!(t, expected);
+    let bad = topoc(&tmp, &["build", &src, "--out", "bad", "--cluster", "mars"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("no such cluster"), "{}", stderr(&bad));
+    let _ = fs::remove_dir_all(&tmp);
+}
+
+/// `--check` catches a one-byte change and writes nothing; `--depfile` lists exactly the
+/// files read.
+#[test]
+fn check_mode_and_depfile() {
+    let tmp = support::tempdir("checkmode");
+    let src = example("gloo-distribution");
+    assert!(
+        topoc(&tmp, &["build", &src, "--out", "out", "--depfile", "out.d"])
+            .status
+            .success()
+    );
+    let clean = topoc(&tmp, &["build", &src, "--out", "out", "--check"]);
+    assert_eq!(clean.status.code(), Some(0), "{}", stderr(&clean));
+    let file = tmp.join("out/east/httpbin/upstream-httpbin.yaml");
+    let text = fs::read_to_string(&file).expect("read");
+    fs::write(&file, text.replacen("8000", "8001", 1)).expect("edit");
+    let before = snapshot(&tmp.join("out"));
+    let dirty = topoc(&tmp, &["build", &src, "--out", "out", "--check"]);
+    assert_eq!(dirty.status.code(), Some(1));
+    let diff = String::from_utf8_lossy(&dirty.stdout);
+    assert!(
+        diff.contains("-    servicePort: 8001") && diff.contains("+    servicePort: 8000"),
+        "{diff}"
+    );
+    assert_eq!(snapshot(&tmp.join("out")), before, "--check writes nothing");
+
+    let dep = fs::read_to_string(tmp.join("out.d")).expect("depfile");
+    let listed: Vec<&str> = dep
+        .split_whitespace()
+        .filter(|w| *w != "\\" && !w.ends_with(':'))
+        .collect();
+    let mut expected: Vec<String> = ["topology.topo", "clusters.topo"]
+        .iter()
+        .map(|f| format!("{src}/{f}"))
+        .collect();
+    expected.sort();
+    let mut listed: Vec<String> = listed.iter().map(|s| s.to_string()).collect();
+    listed.sort();
+    assert_eq!(listed, expected, "{dep}");
+    assert!(dep.starts_with("out:"), "{dep}");
+    let _ = fs::remove_dir_all(&tmp);
+}
+
+/// `topoc affected` names exactly the files and clusters a change touches.
+#[test]
+fn affected_lists_what_a_change_touches() {
+    let tmp = support::tempdir("affected");
+    let old = tmp.join("old");
+    let new = tmp.join("new");
+    for dir in [&old, &new] {
+        fs::create_dir_all(dir).expect("mkdir");
+        for f in ["topology.topo", "clusters.topo"] {
+            fs::copy(
+                support::repo().join("examples/gloo-distribution").join(f),
+                dir.join(f),
+            )
+            .expect("copy");
+        }
+    }
+    let topology = fs::read_to_string(new.join("topology.topo")).expect("read");
+    fs::write(
+        new.join("topology.topo"),
+        topology.replace(
+            "hostname    = \"mydomain.com\"",
+            "hostname    = \"example.org\"",
+        ),
+    )
+    .expect("edit");
+    let o = topoc(&tmp, &["affected", "--base", "old", "new"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    let changed: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        changed,
+        [
+            "changed  east/gloo-system/gateway-distributed-gateway.yaml",
+            "changed  staging/gloo-system/gateway-distributed-gateway.yaml",
+            "changed  west/gloo-system/gateway-distributed-gateway.yaml",
+        ],
+        "{out}"
+    );
+    assert!(
+        stderr(&o).contains("3 cluster(s): east, staging, west"),
+        "{}",
+        stderr(&o)
+    );
     let _ = fs::remove_dir_all(&tmp);
 }

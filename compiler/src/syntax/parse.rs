@@ -655,7 +655,10 @@ gateway gw { namespace = "a"; to = [east, west]
 
     #[test]
     fn nul_bytes_are_a_diagnostic() {
-        assert_eq!(codes("cluster east { }\0").first().map(|c| c.0), Some(Code::SyntaxError));
+        assert_eq!(
+            codes("cluster east { }\0").first().map(|c| c.0),
+            Some(Code::SyntaxError)
+        );
     }
 
     #[test]
