@@ -95,6 +95,8 @@ codes! {
     UnsupportedBackend = "E0343", Error, "backend kind not supported by the cluster's implementation";
     ClassNotServed = "E0344", Error, "gateway class not served by the cluster's implementation";
         FeatureTooNew = "E0345", Error, "feature not available in the cluster's Gateway API version";
+        NotDistributable = "E0360", Error, "the Gloo relay cannot distribute this";
+    RelayWithoutManagement = "E0361", Error, "the relay target needs a management cluster";
     TemplateError = "E0401", Error, "a standard template failed to render valid YAML";
         LandsNowhere = "W0301", Warning, "definition lands in no cluster";
     GatewayNameTooLong = "W0310", Warning, "gateway name longer than 63 characters";

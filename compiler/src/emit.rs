@@ -17,6 +17,9 @@ use serde_json::json;
 use crate::render::ClusterBundle;
 use crate::yaml;
 
+/// The folder of the ArgoCD objects: `_` cannot start a cluster name, so it never clashes.
+pub const ARGOCD_DIR: &str = "_argocd";
+
 /// The record of the files topoc wrote into an output folder.
 pub const MANIFEST: &str = ".topoc-manifest";
 const MANIFEST_HEADER: &str = "# Files written by topoc. Do not edit: topoc removes the files listed here when it no longer produces them.\n";
@@ -34,8 +37,20 @@ pub enum Layout {
 pub type Tree = BTreeMap<String, String>;
 
 /// Lay the bundles out as files.
-pub fn plan(bundles: &[ClusterBundle], layout: Layout) -> Tree {
+pub fn plan(
+    bundles: &[ClusterBundle],
+    argocd: Option<&crate::render::Object>,
+    layout: Layout,
+) -> Tree {
     let mut tree = Tree::new();
+    // Deployment objects go beside the cluster folders, under a name no cluster can have.
+    if let Some(app) = argocd {
+        let path = match layout {
+            Layout::Files => format!("{ARGOCD_DIR}/applicationset.yaml"),
+            Layout::Bundle => format!("{ARGOCD_DIR}.yaml"),
+        };
+        tree.insert(path, app.yaml.clone());
+    }
     for b in bundles {
         match layout {
             Layout::Files => {

@@ -39,13 +39,28 @@ use diag::{Code, Diagnostic, Diagnostics, Severity};
 use source::{SourceMap, Span};
 
 /// What a run should produce.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Options {
     /// What the loader may read.
     pub load: load::LoadOptions,
     /// Render and lay out the output (`build`); `false` stops after the checks (`check`).
     pub render: bool,
     pub layout: emit::Layout,
+    /// Who distributes the objects to the clusters.
+    pub target: Target,
+    /// Also write an ArgoCD ApplicationSet that deploys every cluster folder.
+    pub argocd: Option<render::argocd::ArgoCd>,
+}
+
+/// Where the output goes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Target {
+    /// One folder per cluster, with what that cluster receives.
+    #[default]
+    Clusters,
+    /// One management-cluster bundle for Gloo Mesh's relay: every object annotated with
+    /// `gloo.solo.io/distribute-to` (seed 000), gateways in the `gloo-gateway-distribute` class.
+    Relay,
 }
 
 /// The result of a run: every diagnostic and, when there was no error, the output tree.
@@ -106,11 +121,25 @@ fn compile_loaded(loaded: load::Loaded, mut diags: Diagnostics, options: Options
             placement: &placement,
             attachments: &attachments,
             uses: &uses,
+            target: options.target,
         };
         check::check(&input, &mut diags);
         if options.render && !diags.has_errors() {
-            match render::render(&program, &placement, &uses) {
-                Ok(bundles) => tree = Some(emit::plan(&bundles, options.layout)),
+            let rendered = match options.target {
+                Target::Clusters => render::render(&program, &placement, &uses),
+                Target::Relay => render::relay::render(&program, &placement),
+            };
+            let rendered = rendered.and_then(|bundles| {
+                let argocd = options
+                    .argocd
+                    .as_ref()
+                    .map(|a| render::argocd::application_set(a, &bundles));
+                Ok((bundles, argocd.transpose().map_err(|e| vec![e])?))
+            });
+            match rendered {
+                Ok((bundles, argocd)) => {
+                    tree = Some(emit::plan(&bundles, argocd.as_ref(), options.layout))
+                }
                 Err(errors) => {
                     for e in errors {
                         diags.push(template_diagnostic(&mut sources, e));

@@ -114,6 +114,14 @@ struct BuildArgs {
     /// exit 1 when anything differs. Nothing is written.
     #[arg(long)]
     check: bool,
+    /// `clusters`: one folder per cluster; `relay`: one management-cluster bundle annotated for
+    /// Gloo Mesh's relay (`gloo.solo.io/distribute-to`).
+    #[arg(long, value_enum, default_value_t = topoc::Target::Clusters)]
+    target: topoc::Target,
+    /// Also write `_argocd/applicationset.yaml`: an ArgoCD ApplicationSet deploying
+    /// PATH_PREFIX/<cluster> of REPO_URL into each cluster.
+    #[arg(long, value_name = "REPO_URL[,PATH_PREFIX]", value_parser = topoc::render::argocd::ArgoCd::parse)]
+    argocd: Option<topoc::render::argocd::ArgoCd>,
     /// Test hook: abort after staging N files (proves a killed build leaves old output).
     #[arg(long, hide = true)]
     failpoint_after: Option<usize>,
@@ -171,6 +179,8 @@ fn build(args: &BuildArgs) -> ExitCode {
         render: true,
         layout: args.layout,
         load: args.common.load_options(),
+        target: args.target,
+        argocd: args.argocd.clone(),
     };
     let Some(c) = run(&args.common, options) else {
         return ExitCode::from(EXIT_IO);
@@ -314,7 +324,7 @@ fn affected(base: &[PathBuf], common: &Common) -> ExitCode {
         paths: base.to_vec(),
         ..common.clone()
     };
-    let (Some(old), Some(new)) = (run(&old_common, options), run(common, options)) else {
+    let (Some(old), Some(new)) = (run(&old_common, options.clone()), run(common, options)) else {
         return ExitCode::from(EXIT_IO);
     };
     let (Some(old_tree), Some(new_tree)) = (&old.tree, &new.tree) else {

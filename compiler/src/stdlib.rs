@@ -11,10 +11,16 @@ const MODULES: &[(&str, &str)] = &[
 ];
 
 /// Templates for vendor kinds without a typed crate, by file name.
-const TEMPLATES: &[(&str, &str)] = &[(
-    "upstream.yaml.tera",
-    include_str!("../../stdlib/templates/upstream.yaml.tera"),
-)];
+const TEMPLATES: &[(&str, &str)] = &[
+    (
+        "upstream.yaml.tera",
+        include_str!("../../stdlib/templates/upstream.yaml.tera"),
+    ),
+    (
+        "applicationset.yaml.tera",
+        include_str!("../../stdlib/templates/applicationset.yaml.tera"),
+    ),
+];
 
 pub fn module(name: &str) -> Option<&'static str> {
     MODULES

@@ -143,7 +143,10 @@ fn rebuild_rewrites_nothing_and_removes_stale_files() {
 fn output_does_not_depend_on_working_directory_or_environment() {
     let tmp = support::tempdir("cwd");
     let repo = support::repo();
-    for (name, _) in support::examples() {
+    for (name, dir) in support::examples() {
+        if dir.join(support::ARGS_FILE).exists() {
+            continue; // built by the golden test; its inputs are another example's
+        }
         // Relative path from the repository root, one thread, plain environment.
         let a = Command::new(env!("CARGO_BIN_EXE_topoc"))
             .current_dir(&repo)

@@ -49,14 +49,25 @@ fn blocks(markdown: &str) -> Vec<Block> {
     out
 }
 
-/// Compile one program given as text; its diagnostics' codes and severities.
+/// Compile one program given as text; its diagnostics' codes and severities. A block marked
+/// `topo,relay` is compiled as `topoc build --target relay` compiles it.
 fn compile_text(dir: &Path, name: &str, text: &str) -> Vec<(Code, Severity)> {
+    compile_block(dir, name, text, "topo")
+}
+
+fn compile_block(dir: &Path, name: &str, text: &str, info: &str) -> Vec<(Code, Severity)> {
     let path = dir.join(name);
     fs::write(&path, text).expect("write block");
+    let target = if info.split(',').any(|w| w == "relay") {
+        topoc::Target::Relay
+    } else {
+        topoc::Target::Clusters
+    };
     let c = topoc::compile(
         &[path],
         Options {
             render: true,
+            target,
             ..Options::default()
         },
     )
@@ -140,17 +151,21 @@ fn every_explanation_has_a_failing_and_a_fixed_example() {
         if example.info == "topo,no-run" || fix.info == "topo,no-run" {
             continue;
         }
-        let got: BTreeSet<Code> =
-            compile_text(&tmp, &format!("{code}-example.topo"), &example.text)
-                .into_iter()
-                .map(|(c, _)| c)
-                .collect();
+        let got: BTreeSet<Code> = compile_block(
+            &tmp,
+            &format!("{code}-example.topo"),
+            &example.text,
+            &example.info,
+        )
+        .into_iter()
+        .map(|(c, _)| c)
+        .collect();
         if got != BTreeSet::from([code]) {
             failures.push_str(&format!(
                 "{code}: the example yields {got:?}, expected exactly {code}\n"
             ));
         }
-        let fixed = compile_text(&tmp, &format!("{code}-fix.topo"), &fix.text);
+        let fixed = compile_block(&tmp, &format!("{code}-fix.topo"), &fix.text, &fix.info);
         if !fixed.is_empty() {
             failures.push_str(&format!(
                 "{code}: the fixed example still yields {fixed:?}\n"

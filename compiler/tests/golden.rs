@@ -35,7 +35,11 @@ fn examples_match_golden_output() {
         "examples/ should hold at least quickstart and gloo-distribution"
     );
     for (name, path) in &examples {
-        let actual = build(path, Layout::Files);
+        let actual = if path.join(support::ARGS_FILE).exists() {
+            build_with_args(path)
+        } else {
+            build(path, Layout::Files)
+        };
         let golden = support::repo().join("golden").join(name);
         if support::bless() {
             support::write_tree(&golden, &actual);
@@ -60,10 +64,40 @@ fn examples_match_golden_output() {
     assert!(failures.is_empty(), "{failures}");
 }
 
+/// Build an example as its `topoc.args` says, with the binary, as a user would.
+fn build_with_args(dir: &std::path::Path) -> BTreeMap<String, String> {
+    let args = std::fs::read_to_string(dir.join(support::ARGS_FILE)).expect("read topoc.args");
+    let out = support::tempdir(&format!(
+        "golden-{}",
+        dir.file_name().and_then(|n| n.to_str()).unwrap_or("x")
+    ));
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_topoc"))
+        .current_dir(dir)
+        .arg("build")
+        .args(args.split_whitespace())
+        .arg("--out")
+        .arg(out.join("out"))
+        .output()
+        .expect("run topoc");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        o.status.success() && !stderr.contains("warning"),
+        "{}: {stderr}",
+        dir.display()
+    );
+    let mut tree = support::read_tree(&out.join("out"));
+    tree.remove(topoc::emit::MANIFEST);
+    let _ = std::fs::remove_dir_all(&out);
+    tree
+}
+
 /// The bundle layout holds the same objects as the files layout, in path order.
 #[test]
 fn bundle_layout_concatenates_the_cluster_files() {
-    for (name, path) in support::examples() {
+    for (name, path) in support::examples()
+        .into_iter()
+        .filter(|(_, p)| !p.join(support::ARGS_FILE).exists())
+    {
         let files = build(&path, Layout::Files);
         let bundles = build(&path, Layout::Bundle);
         for (bundle_path, text) in &bundles {
@@ -94,7 +128,10 @@ fn bundle_layout_concatenates_the_cluster_files() {
 /// Output bytes do not depend on the number of threads.
 #[test]
 fn output_is_identical_for_one_and_two_threads() {
-    for (name, path) in support::examples() {
+    for (name, path) in support::examples()
+        .into_iter()
+        .filter(|(_, p)| !p.join(support::ARGS_FILE).exists())
+    {
         let run = |threads| {
             rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)

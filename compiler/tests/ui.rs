@@ -45,8 +45,26 @@ fn ui_cases_match_their_snapshots() {
     let mut failures = String::new();
     let mut seen_codes = BTreeSet::new();
     for (fail_required, case) in all {
-        let c =
-            topoc::compile(std::slice::from_ref(case), Options::default()).expect("case readable");
+        // A first line `# target: relay` checks the case as `--target relay` does.
+        let first = fs::read_to_string(case)
+            .unwrap_or_default()
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_string();
+        let target = if first.trim() == "# target: relay" {
+            topoc::Target::Relay
+        } else {
+            topoc::Target::Clusters
+        };
+        let c = topoc::compile(
+            std::slice::from_ref(case),
+            Options {
+                target,
+                ..Options::default()
+            },
+        )
+        .expect("case readable");
         let rendered = topoc::report::render_all(&c.diagnostics, &c.sources, false);
         // Diagnostics name files as given; show them relative to the repository.
         let prefix = format!("{}/", support::repo().display());

@@ -14,6 +14,7 @@ mod names;
 mod nowhere;
 mod ports;
 mod precedence;
+mod relay;
 mod versions;
 
 use crate::diag::Diagnostics;
@@ -28,6 +29,7 @@ pub struct Input<'a> {
     pub placement: &'a Placement,
     pub attachments: &'a crate::attach::Attachments,
     pub uses: &'a [crate::refs::Use],
+    pub target: crate::Target,
 }
 
 /// Run every rule. Rules are independent: each reports all it finds.
@@ -46,4 +48,7 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
     precedence::check(input, diags);
     grants::check(input, diags);
     versions::check(input, diags);
+    if input.target == crate::Target::Relay {
+        relay::check(input, diags);
+    }
 }

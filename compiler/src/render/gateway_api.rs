@@ -29,23 +29,39 @@ fn assemble(api_version: &str, kind: &str, metadata: Value, spec: Value) -> Valu
 
 const API: &str = "gateway.networking.k8s.io/v1";
 
-pub(super) fn class(cx: &Cx<'_>, id: ClassId) -> Object {
+pub(super) fn class(cx: &Cx<'_>, id: ClassId, variant: Variant) -> Object {
     let c = cx.program.class(id);
     let spec = GatewayClassSpec {
         controller_name: c.controller.value.clone(),
         ..Default::default()
     };
     let typed = GatewayClass::new(&c.name.text, spec);
-    let metadata = serde_json::json!({
+    let mut metadata = serde_json::json!({
         "name": c.name.text,
         "labels": { super::MANAGED_BY.0: super::MANAGED_BY.1 },
     });
+    if variant == Variant::Relay {
+        let target = cx
+            .distribute_to
+            .get(&("GatewayClass", c.name.text.clone()))
+            .cloned()
+            .unwrap_or_default();
+        metadata["annotations"] = serde_json::json!({ super::DISTRIBUTE_TO: target });
+    }
     object(
         "GatewayClass",
         &c.name.text,
         None,
         &assemble(API, "GatewayClass", metadata, to_value(&typed.spec)),
     )
+}
+
+/// The class whose workload class is `id` (gloo-gateway-distribute for gloo-gateway), or `id`.
+fn relay_class(p: &Program, id: ClassId) -> &Class {
+    p.classes
+        .iter()
+        .find(|c| c.workload_class == Some(id))
+        .unwrap_or_else(|| p.class(id))
 }
 
 fn class_name(cx: &Cx<'_>, g: &Gateway, variant: Variant) -> String {
@@ -55,6 +71,8 @@ fn class_name(cx: &Cx<'_>, g: &Gateway, variant: Variant) -> String {
             let role = match variant {
                 Variant::Workload { .. } => Role::Workload,
                 Variant::Management => Role::Management,
+                // The relay's source uses the class that tells Gloo to distribute, not serve.
+                Variant::Relay => return relay_class(cx.program, *id).name.text.clone(),
             };
             let effective = class_for_role(cx.program, *id, role);
             cx.program.class(effective).name.text.clone()

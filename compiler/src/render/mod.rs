@@ -4,8 +4,10 @@
 //! that changes its bytes) and the same text is shared by every cluster that receives it, so
 //! rendering cost grows with the topology and not with the fleet.
 
+pub mod argocd;
 mod gateway_api;
 mod gloo;
+pub mod relay;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -19,6 +21,20 @@ use crate::yaml;
 
 /// The label every emitted object carries, so `kubectl get -l` finds what topoc manages.
 pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "topoc");
+/// The relay's distribution annotation (seed 000).
+pub const DISTRIBUTE_TO: &str = "gloo.solo.io/distribute-to";
+
+/// The kinds the relay distributes, as keys of `Cx::distribute_to`.
+fn kind_key(kind: &str) -> &'static str {
+    match kind {
+        "Gateway" => "Gateway",
+        "HTTPRoute" => "HTTPRoute",
+        "Upstream" => "Upstream",
+        "GatewayClass" => "GatewayClass",
+        _ => "",
+    }
+}
+
 /// The relay's provenance annotation (seed 000).
 pub const DISTRIBUTED_SOURCE: &str = "gloo.solo.io/distributed-source";
 
@@ -74,11 +90,16 @@ pub enum Variant {
         source_in_management: bool,
     },
     Management,
+    /// The relay's source copy in the management cluster's namespace, annotated with
+    /// `gloo.solo.io/distribute-to`.
+    Relay,
 }
 
 pub(crate) struct Cx<'a> {
     pub program: &'a Program,
     pub templates: &'a tera::Tera,
+    /// For the relay target: each definition's `distribute-to` value, by kind and name.
+    pub distribute_to: std::collections::HashMap<(&'static str, String), String>,
 }
 
 impl Cx<'_> {
@@ -109,8 +130,21 @@ impl Cx<'_> {
                 ),
             );
         }
-        let mut m =
-            json!({ "name": meta.name.text, "namespace": meta.namespace.value, "labels": labels });
+        let mut namespace = meta.namespace.value.clone();
+        if variant == Variant::Relay {
+            // The relay reads sources from the management cluster's namespace and writes the
+            // copies into the namespace named in `distribute-to`.
+            if let Some(mgmt) = self.program.management() {
+                namespace = self.program.cluster(mgmt).namespace.clone();
+            }
+            let target = self
+                .distribute_to
+                .get(&(kind_key(kind), meta.name.text.clone()))
+                .cloned()
+                .unwrap_or_default();
+            annotations.insert(DISTRIBUTE_TO.to_string(), target);
+        }
+        let mut m = json!({ "name": meta.name.text, "namespace": namespace, "labels": labels });
         if !annotations.is_empty() {
             m["annotations"] = json!(annotations);
         }
@@ -187,6 +221,7 @@ pub fn render(
     let cx = Cx {
         program: p,
         templates: &templates,
+        distribute_to: Default::default(),
     };
 
     let mut work: Vec<(Def, &fixedbitset::FixedBitSet)> = Vec::new();
@@ -231,7 +266,7 @@ pub fn render(
                 .into_iter()
                 .map(|variant| {
                     let obj = match *def {
-                        Def::Class(id) => gateway_api::class(&cx, id),
+                        Def::Class(id) => gateway_api::class(&cx, id, variant),
                         Def::Upstream(id) => gloo::upstream(&cx, id, variant)?,
                         Def::Gateway(id) => gateway_api::gateway(&cx, id, variant),
                         Def::Route(id) => gateway_api::route(&cx, id, variant),

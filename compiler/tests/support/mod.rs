@@ -90,7 +90,11 @@ pub fn tempdir(name: &str) -> PathBuf {
     dir
 }
 
-/// The examples: every folder of `examples/` that holds `.topo` files directly or below.
+/// An example folder may hold the build's arguments instead of (or beside) `.topo` files:
+/// the paths and flags of `topoc build`, relative to the folder, without `--out`.
+pub const ARGS_FILE: &str = "topoc.args";
+
+/// The examples: every folder of `examples/` that holds `.topo` files or a `topoc.args`.
 pub fn examples() -> Vec<(String, PathBuf)> {
     let mut out = Vec::new();
     for entry in fs::read_dir(repo().join("examples")).expect("examples/ exists") {
@@ -100,7 +104,7 @@ pub fn examples() -> Vec<(String, PathBuf)> {
                 .into_iter()
                 .filter_map(Result::ok)
                 .any(|e| e.path().extension().is_some_and(|x| x == "topo"));
-            if has_topo {
+            if has_topo || path.join(ARGS_FILE).exists() {
                 out.push((
                     path.file_name()
                         .expect("named")
