@@ -6,10 +6,11 @@
 //! files that an earlier run wrote but this one does not are removed. Which files topoc owns
 //! is recorded in `.topoc-manifest`, so a file topoc did not write is never deleted.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fs;
 use std::io;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde_json::json;
@@ -33,8 +34,71 @@ pub enum Layout {
     Bundle,
 }
 
-/// The output tree: relative path → bytes, sorted.
-pub type Tree = BTreeMap<String, String>;
+/// A file's bytes as shared pieces: an object's YAML is held once, however many cluster
+/// files (or bundles) hold it. At fleet scale this is the difference between the size of the
+/// topology and the size of the output in memory.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Content {
+    chunks: Vec<Arc<str>>,
+}
+
+impl Content {
+    pub fn new(text: impl Into<Arc<str>>) -> Content {
+        Content {
+            chunks: vec![text.into()],
+        }
+    }
+
+    fn push(&mut self, chunk: Arc<str>) {
+        self.chunks.push(chunk);
+    }
+
+    pub fn len(&self) -> usize {
+        self.chunks.iter().map(|c| c.len()).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether `bytes` are exactly this content, without joining it.
+    pub fn eq_bytes(&self, mut bytes: &[u8]) -> bool {
+        for c in &self.chunks {
+            match bytes.strip_prefix(c.as_bytes()) {
+                Some(rest) => bytes = rest,
+                None => return false,
+            }
+        }
+        bytes.is_empty()
+    }
+
+    pub fn write_to(&self, w: &mut impl std::io::Write) -> io::Result<()> {
+        self.chunks
+            .iter()
+            .try_for_each(|c| w.write_all(c.as_bytes()))
+    }
+
+    /// A stable 64-bit hash of the bytes (FNV-1a), recorded in the manifest so that an
+    /// unchanged file is recognised without reading it back.
+    pub fn hash(&self) -> u64 {
+        let mut h = 0xcbf2_9ce4_8422_2325u64;
+        for c in &self.chunks {
+            for b in c.bytes() {
+                h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+        h
+    }
+}
+
+impl std::fmt::Display for Content {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.chunks.iter().try_for_each(|c| f.write_str(c))
+    }
+}
+
+/// The output tree: relative path → content, sorted.
+pub type Tree = BTreeMap<String, Content>;
 
 /// Lay the bundles out as files.
 pub fn plan(
@@ -49,15 +113,16 @@ pub fn plan(
             Layout::Files => format!("{ARGOCD_DIR}/applicationset.yaml"),
             Layout::Bundle => format!("{ARGOCD_DIR}.yaml"),
         };
-        tree.insert(path, app.yaml.clone());
+        tree.insert(path, Content::new(app.yaml.clone()));
     }
+    let separator: Arc<str> = Arc::from("---\n");
     for b in bundles {
         match layout {
             Layout::Files => {
                 let mut resources = Vec::with_capacity(b.objects.len());
                 for o in &b.objects {
                     let path = o.path();
-                    tree.insert(format!("{}/{path}", b.name), o.yaml.clone());
+                    tree.insert(format!("{}/{path}", b.name), Content::new(o.yaml.clone()));
                     resources.push(path);
                 }
                 let k = json!({
@@ -67,18 +132,18 @@ pub fn plan(
                 });
                 tree.insert(
                     format!("{}/kustomization.yaml", b.name),
-                    yaml::to_string(&k),
+                    Content::new(yaml::to_string(&k)),
                 );
             }
             Layout::Bundle => {
-                let mut text = String::new();
+                let mut content = Content::default();
                 for (i, o) in b.objects.iter().enumerate() {
                     if i > 0 {
-                        text.push_str("---\n");
+                        content.push(separator.clone());
                     }
-                    text.push_str(&o.yaml);
+                    content.push(o.yaml.clone());
                 }
-                tree.insert(format!("{}.yaml", b.name), text);
+                tree.insert(format!("{}.yaml", b.name), content);
             }
         }
     }
@@ -126,8 +191,9 @@ pub fn diff(out: &Path, tree: &Tree) -> Result<String, EmitError> {
     let mut report = String::new();
     for (rel, text) in tree {
         let existing = fs::read_to_string(out.join(rel)).unwrap_or_default();
-        if existing != *text {
-            let d = similar::TextDiff::from_lines(&existing, text);
+        if !text.eq_bytes(existing.as_bytes()) {
+            let text = text.to_string();
+            let d = similar::TextDiff::from_lines(&existing, &text);
             report.push_str(
                 &d.unified_diff()
                     .context_radius(3)
@@ -136,7 +202,7 @@ pub fn diff(out: &Path, tree: &Tree) -> Result<String, EmitError> {
             );
         }
     }
-    for stale in old.iter().filter(|p| !tree.contains_key(*p)) {
+    for stale in old.files.keys().filter(|p| !tree.contains_key(*p)) {
         report.push_str(&format!("would remove {stale}\n"));
     }
     Ok(report)
@@ -198,18 +264,63 @@ fn is_contained(rel: &str) -> bool {
             .all(|c| matches!(c, Component::Normal(_)))
 }
 
-fn read_manifest(out: &Path) -> Result<Option<BTreeSet<String>>, EmitError> {
-    let path = out.join(MANIFEST);
-    match fs::read_to_string(&path) {
-        Ok(text) => Ok(Some(
-            text.lines()
-                .filter(|l| !l.starts_with('#') && is_contained(l))
-                .map(str::to_string)
-                .collect(),
-        )),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(error) => Err(EmitError::Io { path, error }),
+/// What an earlier run recorded: each file it wrote with the hash and size of its bytes, and
+/// when the record was written (after every file), so a file edited since is noticed.
+#[derive(Default)]
+struct Manifest {
+    files: BTreeMap<String, Option<(u64, u64)>>,
+    written: Option<std::time::SystemTime>,
+}
+
+impl Manifest {
+    fn contains(&self, rel: &str) -> bool {
+        self.files.contains_key(rel)
     }
+
+    /// Whether the file on disk still holds `content`: by the recorded hash and size when the
+    /// file is no newer than the record, by its bytes otherwise.
+    fn unchanged(&self, out: &Path, rel: &str, content: &Content) -> bool {
+        let path = out.join(rel);
+        let Ok(meta) = fs::metadata(&path) else {
+            return false;
+        };
+        if meta.len() != content.len() as u64 {
+            return false;
+        }
+        let recorded = self.files.get(rel).copied().flatten();
+        let untouched = match (meta.modified(), self.written) {
+            (Ok(m), Some(w)) => m <= w,
+            _ => false,
+        };
+        match recorded {
+            Some((hash, size)) if untouched && size == meta.len() => hash == content.hash(),
+            _ => fs::read(&path).is_ok_and(|bytes| content.eq_bytes(&bytes)),
+        }
+    }
+}
+
+fn read_manifest(out: &Path) -> Result<Option<Manifest>, EmitError> {
+    let path = out.join(MANIFEST);
+    let text = match fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(error) => return Err(EmitError::Io { path, error }),
+    };
+    let mut m = Manifest {
+        written: fs::metadata(&path).and_then(|m| m.modified()).ok(),
+        ..Manifest::default()
+    };
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let mut fields = line.split('\t');
+        let rel = fields.next().unwrap_or_default();
+        if !is_contained(rel) {
+            continue;
+        }
+        let hash = fields.next().and_then(|h| u64::from_str_radix(h, 16).ok());
+        let size = fields.next().and_then(|s| s.parse().ok());
+        m.files.insert(rel.to_string(), hash.zip(size));
+    }
+    Ok(Some(m))
 }
 
 /// `DIR.SUFFIX` beside `DIR`: on the same filesystem, so renames between them are atomic.
@@ -293,14 +404,16 @@ pub fn write_with(
     let old = old.unwrap_or_default();
 
     // What changed, compared with the bytes on disk.
-    let entries: Vec<(&String, &String)> = tree.iter().collect();
+    let entries: Vec<(&String, &Content)> = tree.iter().collect();
     let unchanged: Vec<bool> = entries
         .par_iter()
-        .map(|(rel, text)| {
-            fs::read(out.join(rel)).is_ok_and(|existing| existing == text.as_bytes())
-        })
+        .map(|(rel, content)| old.unchanged(out, rel, content))
         .collect();
-    let stale: Vec<&String> = old.iter().filter(|p| !tree.contains_key(*p)).collect();
+    let stale: Vec<&String> = old
+        .files
+        .keys()
+        .filter(|p| !tree.contains_key(*p))
+        .collect();
     let manifest = manifest_text(tree);
     let manifest_same =
         fs::read_to_string(out.join(MANIFEST)).ok().as_deref() == Some(manifest.as_str());
@@ -333,7 +446,11 @@ pub fn write_with(
             }
             let linked = same && fs::hard_link(out.join(rel), &target).is_ok();
             if !linked {
-                fs::write(&target, text.as_bytes()).map_err(io_err(&target))?;
+                let file = fs::File::create(&target).map_err(io_err(&target))?;
+                let mut w = io::BufWriter::with_capacity(1 << 16, file);
+                text.write_to(&mut w)
+                    .and_then(|()| std::io::Write::flush(&mut w))
+                    .map_err(io_err(&target))?;
             }
             let n = staged.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
             if failpoint.0.is_some_and(|limit| n >= limit) {
@@ -367,22 +484,19 @@ pub fn write_with(
     Ok(stats)
 }
 
+/// One line per file: path, hash (hex) and size, tab-separated.
 fn manifest_text(tree: &Tree) -> String {
+    let lines: Vec<String> = tree
+        .par_iter()
+        .map(|(rel, c)| format!("{rel}\t{:016x}\t{}\n", c.hash(), c.len()))
+        .collect();
     let mut manifest = String::from(MANIFEST_HEADER);
-    for rel in tree.keys() {
-        manifest.push_str(rel);
-        manifest.push('\n');
-    }
+    manifest.extend(lines);
     manifest
 }
 
 /// Link every file of `out` that topoc never wrote into the staging tree.
-fn keep_foreign(
-    out: &Path,
-    staging: &Path,
-    tree: &Tree,
-    old: &BTreeSet<String>,
-) -> Result<(), EmitError> {
+fn keep_foreign(out: &Path, staging: &Path, tree: &Tree, old: &Manifest) -> Result<(), EmitError> {
     for entry in walkdir::WalkDir::new(out)
         .into_iter()
         .filter_map(Result::ok)
@@ -415,7 +529,7 @@ mod tests {
     fn tree(files: &[(&str, &str)]) -> Tree {
         files
             .iter()
-            .map(|(p, t)| (p.to_string(), t.to_string()))
+            .map(|(p, t)| (p.to_string(), Content::new(*t)))
             .collect()
     }
 

@@ -602,3 +602,20 @@ fn affected_lists_what_a_change_touches() {
     );
     let _ = fs::remove_dir_all(&tmp);
 }
+
+/// Unchanged files are recognised by the hash the manifest records, but a file edited by hand
+/// after the build (even to the same size) is noticed and rewritten.
+#[test]
+fn a_hand_edited_output_file_is_rewritten() {
+    let tmp = support::tempdir("handedit");
+    let src = example("gloo-distribution");
+    assert!(topoc(&tmp, &["build", &src, "--out", "out"]).status.success());
+    let file = tmp.join("out/west/httpbin/upstream-httpbin.yaml");
+    let original = fs::read_to_string(&file).expect("read");
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    fs::write(&file, original.replacen("8000", "8001", 1)).expect("edit, same size");
+    let again = topoc(&tmp, &["build", &src, "--out", "out"]);
+    assert!(stderr(&again).contains("(1 written,"), "{}", stderr(&again));
+    assert_eq!(fs::read_to_string(&file).expect("read"), original);
+    let _ = fs::remove_dir_all(&tmp);
+}

@@ -23,7 +23,11 @@ fn build(path: &std::path::Path, layout: Layout) -> BTreeMap<String, String> {
         "{} has diagnostics:\n{text}",
         path.display()
     );
-    c.tree.expect("a tree when there is no error")
+    c.tree
+        .expect("a tree when there is no error")
+        .into_iter()
+        .map(|(path, content)| (path, content.to_string()))
+        .collect()
 }
 
 #[test]

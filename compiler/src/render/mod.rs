@@ -45,8 +45,8 @@ pub struct Object {
     pub name: String,
     /// `None` for cluster-scoped kinds.
     pub namespace: Option<String>,
-    /// Canonical YAML of the whole object.
-    pub yaml: String,
+    /// Canonical YAML of the whole object, shared by every cluster file that holds it.
+    pub yaml: Arc<str>,
 }
 
 impl Object {
@@ -331,6 +331,6 @@ pub(crate) fn object(
         kind,
         name: name.to_string(),
         namespace: namespace.map(str::to_string),
-        yaml: yaml::to_string(value),
+        yaml: Arc::from(yaml::to_string(value)),
     }
 }
