@@ -619,3 +619,22 @@ fn a_hand_edited_output_file_is_rewritten() {
     assert_eq!(fs::read_to_string(&file).expect("read"), original);
     let _ = fs::remove_dir_all(&tmp);
 }
+
+/// A symlink loop in a source folder is reported, not followed forever; a linked file counts.
+#[test]
+fn symlink_loops_are_reported() {
+    let tmp = support::tempdir("symlink");
+    fs::create_dir_all(tmp.join("src/sub")).expect("mkdir");
+    fs::write(tmp.join("src/a.topo"), "cluster east { }\n").expect("write");
+    std::os::unix::fs::symlink(tmp.join("src"), tmp.join("src/sub/loop")).expect("symlink");
+    let o = topoc(&tmp, &["check", "src"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("loop"), "{}", stderr(&o));
+    fs::remove_file(tmp.join("src/sub/loop")).expect("unlink");
+    std::os::unix::fs::symlink(tmp.join("src/a.topo"), tmp.join("src/sub/linked.topo")).expect("symlink");
+    fs::write(tmp.join("src/a.topo"), "cluster east { }\n").expect("write");
+    let o = topoc(&tmp, &["check", "src", "--message-format", "json"]);
+    // The same file through a link is loaded once (canonical path), so no duplicate cluster.
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let _ = fs::remove_dir_all(&tmp);
+}
