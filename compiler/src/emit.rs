@@ -78,16 +78,66 @@ impl Content {
             .try_for_each(|c| w.write_all(c.as_bytes()))
     }
 
-    /// A stable 64-bit hash of the bytes (FNV-1a), recorded in the manifest so that an
-    /// unchanged file is recognised without reading it back.
+    /// A stable 64-bit hash of the bytes, recorded in the manifest so that an unchanged file
+    /// is recognised without reading it back. Eight bytes at a time: hashing is on the path of
+    /// every rebuild, over the whole output.
     pub fn hash(&self) -> u64 {
-        let mut h = 0xcbf2_9ce4_8422_2325u64;
-        for c in &self.chunks {
-            for b in c.bytes() {
-                h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        let mut h = WordHasher::default();
+        self.chunks.iter().for_each(|c| h.write(c.as_bytes()));
+        h.finish()
+    }
+}
+
+/// A streaming hash over 64-bit little-endian words (multiply-rotate, like FxHash), with the
+/// length mixed in at the end. Stable across runs and platforms, which the standard library's
+/// hasher does not promise.
+#[derive(Default)]
+struct WordHasher {
+    state: u64,
+    pending: [u8; 8],
+    filled: usize,
+    len: u64,
+}
+
+impl WordHasher {
+    const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+    fn mix(&mut self, word: u64) {
+        self.state = (self.state.rotate_left(5) ^ word).wrapping_mul(Self::K);
+    }
+
+    fn write(&mut self, mut bytes: &[u8]) {
+        self.len += bytes.len() as u64;
+        if self.filled > 0 {
+            let take = (8 - self.filled).min(bytes.len());
+            self.pending[self.filled..self.filled + take].copy_from_slice(&bytes[..take]);
+            self.filled += take;
+            bytes = &bytes[take..];
+            if self.filled < 8 {
+                return;
             }
+            self.mix(u64::from_le_bytes(self.pending));
+            self.filled = 0;
         }
-        h
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(w);
+            self.mix(u64::from_le_bytes(a));
+        }
+        let rest = words.remainder();
+        self.pending[..rest.len()].copy_from_slice(rest);
+        self.filled = rest.len();
+    }
+
+    fn finish(mut self) -> u64 {
+        if self.filled > 0 {
+            self.pending[self.filled..].fill(0);
+            self.mix(u64::from_le_bytes(self.pending));
+        }
+        let len = self.len;
+        self.mix(len);
+        self.state
     }
 }
 
@@ -123,7 +173,7 @@ pub fn plan(
                 for o in &b.objects {
                     let path = o.path();
                     tree.insert(format!("{}/{path}", b.name), Content::new(o.yaml.clone()));
-                    resources.push(path);
+                    resources.push(path.to_string());
                 }
                 let k = json!({
                     "apiVersion": "kustomize.config.k8s.io/v1beta1",
@@ -279,7 +329,7 @@ impl Manifest {
 
     /// Whether the file on disk still holds `content`: by the recorded hash and size when the
     /// file is no newer than the record, by its bytes otherwise.
-    fn unchanged(&self, out: &Path, rel: &str, content: &Content) -> bool {
+    fn unchanged(&self, out: &Path, rel: &str, content: &Content, hash: u64) -> bool {
         let path = out.join(rel);
         let Ok(meta) = fs::metadata(&path) else {
             return false;
@@ -293,7 +343,7 @@ impl Manifest {
             _ => false,
         };
         match recorded {
-            Some((hash, size)) if untouched && size == meta.len() => hash == content.hash(),
+            Some((recorded, size)) if untouched && size == meta.len() => recorded == hash,
             _ => fs::read(&path).is_ok_and(|bytes| content.eq_bytes(&bytes)),
         }
     }
@@ -405,16 +455,21 @@ pub fn write_with(
 
     // What changed, compared with the bytes on disk.
     let entries: Vec<(&String, &Content)> = tree.iter().collect();
+    let hashes: Vec<u64> = entries
+        .par_iter()
+        .map(|(_, content)| content.hash())
+        .collect();
     let unchanged: Vec<bool> = entries
         .par_iter()
-        .map(|(rel, content)| old.unchanged(out, rel, content))
+        .zip(hashes.par_iter())
+        .map(|((rel, content), &h)| old.unchanged(out, rel, content, h))
         .collect();
     let stale: Vec<&String> = old
         .files
         .keys()
         .filter(|p| !tree.contains_key(*p))
         .collect();
-    let manifest = manifest_text(tree);
+    let manifest = manifest_text(&entries, &hashes);
     let manifest_same =
         fs::read_to_string(out.join(MANIFEST)).ok().as_deref() == Some(manifest.as_str());
     let mut stats = Stats {
@@ -485,10 +540,11 @@ pub fn write_with(
 }
 
 /// One line per file: path, hash (hex) and size, tab-separated.
-fn manifest_text(tree: &Tree) -> String {
-    let lines: Vec<String> = tree
-        .par_iter()
-        .map(|(rel, c)| format!("{rel}\t{:016x}\t{}\n", c.hash(), c.len()))
+fn manifest_text(entries: &[(&String, &Content)], hashes: &[u64]) -> String {
+    let lines: Vec<String> = entries
+        .iter()
+        .zip(hashes)
+        .map(|((rel, c), h)| format!("{rel}\t{h:016x}\t{}\n", c.len()))
         .collect();
     let mut manifest = String::from(MANIFEST_HEADER);
     manifest.extend(lines);
@@ -537,6 +593,23 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("topoc-emit-{name}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         dir
+    }
+
+    #[test]
+    fn content_hash_does_not_depend_on_chunking() {
+        let text = "apiVersion: v1\nkind: Thing\nmetadata:\n  name: x\n";
+        let one = Content::new(text);
+        for cut in 0..text.len() {
+            let mut two = Content::new(&text[..cut]);
+            two.push(Arc::from(&text[cut..]));
+            assert_eq!(two.hash(), one.hash(), "cut at {cut}");
+            assert!(two.eq_bytes(text.as_bytes()));
+        }
+        assert_ne!(
+            Content::new("a").hash(),
+            Content::new("a\0").hash(),
+            "length is mixed in"
+        );
     }
 
     #[test]

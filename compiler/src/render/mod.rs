@@ -44,21 +44,45 @@ pub struct Object {
     pub kind: &'static str,
     pub name: String,
     /// `None` for cluster-scoped kinds.
-    pub namespace: Option<String>,
+    namespace: Option<String>,
+    /// Where it goes inside a cluster folder, computed once.
+    path: String,
     /// Canonical YAML of the whole object, shared by every cluster file that holds it.
     pub yaml: Arc<str>,
 }
 
 impl Object {
-    /// Path inside the cluster folder: `<namespace>/<kind>-<name>.yaml`, or
-    /// `_cluster/<kind>-<name>.yaml` for cluster-scoped kinds (`_` cannot start a namespace).
-    pub fn path(&self) -> String {
+    pub fn new(kind: &'static str, name: &str, namespace: Option<&str>, yaml: Arc<str>) -> Object {
+        let mut o = Object {
+            kind,
+            name: name.to_string(),
+            namespace: None,
+            path: String::new(),
+            yaml,
+        };
+        o.set_namespace(namespace.map(str::to_string));
+        o
+    }
+
+    pub fn namespace(&self) -> Option<&str> {
+        self.namespace.as_deref()
+    }
+
+    /// Move the object's file to another namespace folder (the relay's source namespace).
+    pub fn set_namespace(&mut self, namespace: Option<String>) {
+        self.namespace = namespace;
         let folder = self.namespace.as_deref().unwrap_or("_cluster");
-        format!(
+        self.path = format!(
             "{folder}/{}-{}.yaml",
             self.kind.to_ascii_lowercase(),
             self.name
-        )
+        );
+    }
+
+    /// Path inside the cluster folder: `<namespace>/<kind>-<name>.yaml`, or
+    /// `_cluster/<kind>-<name>.yaml` for cluster-scoped kinds (`_` cannot start a namespace).
+    pub fn path(&self) -> &str {
+        &self.path
     }
 }
 
@@ -279,15 +303,15 @@ pub fn render(
         .collect();
 
     let mut errors = Vec::new();
-    let mut per_cluster: Vec<BTreeMap<String, Arc<Object>>> =
-        vec![BTreeMap::new(); p.clusters.len()];
+    // Collected unsorted and sorted once per cluster: cheaper than a map keyed by path.
+    let mut per_cluster: Vec<Vec<Arc<Object>>> = vec![Vec::new(); p.clusters.len()];
     for ((_, clusters), result) in work.iter().zip(rendered) {
         match result {
             Ok(objects) => {
                 for c in clusters.ones() {
                     let want = variant_for(p, clusters, c);
                     if let Some((_, obj)) = objects.iter().find(|(v, _)| *v == want) {
-                        per_cluster[c].insert(obj.path(), obj.clone());
+                        per_cluster[c].push(obj.clone());
                     }
                 }
             }
@@ -302,7 +326,7 @@ pub fn render(
                 .entry(needed)
                 .or_insert_with_key(|n| Arc::new(gateway_api::emitted_grant(n)))
                 .clone();
-            objects.insert(obj.path(), obj);
+            objects.push(obj);
         }
     }
     if !errors.is_empty() {
@@ -312,10 +336,13 @@ pub fn render(
         .into_iter()
         .enumerate()
         .filter(|(_, objects)| !objects.is_empty())
-        .map(|(i, objects)| ClusterBundle {
-            cluster: ClusterId(i as u32),
-            name: p.clusters[i].name.text.clone(),
-            objects: objects.into_values().collect(),
+        .map(|(i, mut objects)| {
+            objects.sort_unstable_by(|a, b| a.path().cmp(b.path()));
+            ClusterBundle {
+                cluster: ClusterId(i as u32),
+                name: p.clusters[i].name.text.clone(),
+                objects,
+            }
         })
         .collect())
 }
@@ -327,10 +354,5 @@ pub(crate) fn object(
     namespace: Option<&str>,
     value: &Value,
 ) -> Object {
-    Object {
-        kind,
-        name: name.to_string(),
-        namespace: namespace.map(str::to_string),
-        yaml: Arc::from(yaml::to_string(value)),
-    }
+    Object::new(kind, name, namespace, Arc::from(yaml::to_string(value)))
 }

@@ -110,10 +110,10 @@ pub fn render(
     let by_path: BTreeMap<String, Arc<Object>> = objects
         .into_iter()
         .map(|mut o| {
-            if o.namespace.is_some() {
-                o.namespace = Some(source_ns.clone());
+            if o.namespace().is_some() {
+                o.set_namespace(Some(source_ns.clone()));
             }
-            (o.path(), Arc::new(o))
+            (o.path().to_string(), Arc::new(o))
         })
         .collect();
     Ok(vec![ClusterBundle {

@@ -1,0 +1,441 @@
+//! topoc under Bazel and Nix, as their users run it: the Bazel rules (`bazel/defs.bzl`) on the
+//! example workspace `examples/bazel/`, and `topocBundle` (`nix/lib.nix`) on
+//! `nix/example.nix`. Each output must equal what `topoc build` writes for the same input, byte
+//! for byte. Each test says `skipping` and passes when its tool is not installed (Debian:
+//! `apt-get install bazel-bootstrap nix-bin`).
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const TOPOC: &str = env!("CARGO_BIN_EXE_topoc");
+
+fn on_path(tool: &str) -> bool {
+    Command::new(tool)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// Every file below `dir` with its bytes, by `/`-separated relative path; `.topoc-manifest`
+/// (topoc's list of the files it wrote) left out when `manifest` is false.
+fn tree(dir: &Path, manifest: bool) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    for entry in walkdir::WalkDir::new(dir).follow_links(true) {
+        let entry = entry.unwrap_or_else(|e| panic!("walk {}: {e}", dir.display()));
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let rel = entry.path().strip_prefix(dir).expect("below dir");
+        let rel = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/");
+        if rel == ".topoc-manifest" && !manifest {
+            continue;
+        }
+        out.insert(rel, fs::read(entry.path()).expect("read output file"));
+    }
+    out
+}
+
+/// The files of `topoc build ARGS --out OUT` (run in a fresh folder under `tmp`).
+fn topoc_build(tmp: &Path, label: &str, args: &[&str], manifest: bool) -> BTreeMap<String, Vec<u8>> {
+    let out = tmp.join("topoc-build").join(label);
+    let _ = fs::remove_dir_all(&out);
+    let o = Command::new(TOPOC)
+        .arg("build")
+        .args(args)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("run topoc");
+    assert!(o.status.success(), "topoc build {args:?}:\n{}", text(&o));
+    let files = tree(&out, manifest);
+    assert!(!files.is_empty(), "topoc build {args:?} wrote nothing");
+    files
+}
+
+fn assert_same(what: &str, expected: &BTreeMap<String, Vec<u8>>, actual: &BTreeMap<String, Vec<u8>>) {
+    let text = |t: &BTreeMap<String, Vec<u8>>| -> BTreeMap<String, String> {
+        t.iter()
+            .map(|(k, v)| (k.clone(), String::from_utf8_lossy(v).into_owned()))
+            .collect()
+    };
+    if let Some(report) = support::compare_trees(&text(expected), &text(actual)) {
+        panic!("{what} differs from `topoc build` (expected: topoc build, actual: {what}):\n{report}");
+    }
+    assert_eq!(expected, actual, "{what}: same text, other bytes");
+}
+
+fn example(name: &str) -> String {
+    support::repo().join("examples").join(name).display().to_string()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bazel
+
+struct Bazel {
+    root: PathBuf,
+    extra: Vec<String>,
+}
+
+impl Bazel {
+    fn new(tmp: &Path) -> Bazel {
+        // Debian's bazel-bootstrap says `bazel no_version`; Bazel 8 needs WORKSPACE turned on.
+        let version = Command::new("bazel")
+            .arg("--version")
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default();
+        let major: u32 = version
+            .split_whitespace()
+            .nth(1)
+            .and_then(|v| v.split('.').next())
+            .and_then(|m| m.parse().ok())
+            .unwrap_or(0);
+        let mut extra = vec![format!("--repo_env=TOPOC_BIN={TOPOC}")];
+        if major >= 8 {
+            extra.push("--enable_workspace".into());
+        }
+        Bazel {
+            root: tmp.join("bazel-root"),
+            extra,
+        }
+    }
+
+    /// `bazel COMMAND ARGS` in `workspace`, with its own output root (a server that stops
+    /// when idle, and `shutdown` at the end).
+    fn run(&self, workspace: &Path, command: &str, args: &[&str]) -> Output {
+        let mut c = Command::new("bazel");
+        c.current_dir(workspace)
+            .arg(format!("--output_user_root={}", self.root.display()))
+            .arg("--max_idle_secs=30")
+            .arg(command);
+        if command != "info" && command != "shutdown" {
+            c.args(&self.extra);
+        }
+        c.args(args).env("TOPOC_BIN", TOPOC);
+        c.output().expect("run bazel")
+    }
+
+    fn ok(&self, workspace: &Path, command: &str, args: &[&str]) -> String {
+        let o = self.run(workspace, command, args);
+        assert!(
+            o.status.success(),
+            "bazel {command} {args:?} in {}:\n{}",
+            workspace.display(),
+            text(&o)
+        );
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+}
+
+impl Drop for Bazel {
+    fn drop(&mut self) {
+        // One server per workspace; stop both (the scratch one may not exist).
+        for ws in [
+            support::repo().join("examples/bazel"),
+            self.root.with_file_name("scratch"),
+        ] {
+            if ws.is_dir() {
+                let _ = self.run(&ws, "shutdown", &[]);
+            }
+        }
+    }
+}
+
+#[test]
+fn bazel_example_builds_the_bytes_topoc_builds() {
+    if !on_path("bazel") {
+        eprintln!("skipping: bazel not installed (Debian: apt-get install bazel-bootstrap)");
+        return;
+    }
+    let started = std::time::Instant::now();
+    let tmp = support::tempdir("bazel");
+    let bazel = Bazel::new(&tmp);
+    let ws = support::repo().join("examples/bazel");
+
+    bazel.ok(&ws, "build", &["//...", "--output_groups=+parts"]);
+    let bin = PathBuf::from(bazel.ok(&ws, "info", &["bazel-bin"]).trim());
+
+    // One action; one action per cluster; two shards: all the bytes of one `topoc build`.
+    let quickstart = topoc_build(&tmp, "quickstart", &[&example("quickstart")], false);
+    let storefront = topoc_build(&tmp, "storefront", &[&example("storefront")], false);
+    assert_same("bazel //:quickstart", &quickstart, &tree(&bin.join("quickstart"), true));
+    assert_same("bazel //:storefront", &storefront, &tree(&bin.join("storefront"), true));
+    assert_same(
+        "bazel //:storefront_sharded",
+        &storefront,
+        &tree(&bin.join("storefront_sharded"), true),
+    );
+    assert_same(
+        "bazel //:quickstart_yaml",
+        &topoc_build(&tmp, "yaml", &[&example("quickstart"), "--layout", "bundle"], false),
+        &tree(&bin.join("quickstart_yaml"), true),
+    );
+    // Each per-cluster part is that cluster's `--cluster` build.
+    for cluster in ["eu-1", "eu-2", "us-1"] {
+        assert_same(
+            &format!("bazel //:storefront part {cluster}"),
+            &topoc_build(&tmp, cluster, &[&example("storefront"), "--cluster", cluster], false),
+            &tree(&bin.join("storefront.parts").join(cluster), true),
+        );
+    }
+
+    // The golden tests pass against golden/.
+    let tests = bazel.ok(&ws, "test", &["//..."]);
+    eprintln!("{tests}");
+
+    // Nothing was written into the source tree (.bazelrc: --symlink_prefix=/).
+    let mut entries: Vec<String> = fs::read_dir(&ws)
+        .expect("read examples/bazel")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    entries.sort();
+    assert_eq!(entries, [".bazelrc", "BUILD.bazel", "WORKSPACE"], "bazel wrote into examples/bazel");
+
+    scratch_workspace_catches_stale_golden_and_errors(&bazel, &tmp);
+    eprintln!("bazel: {:.1?}", started.elapsed());
+}
+
+/// A workspace laid out as a user's: topology and golden tree in the package. A stale golden
+/// tree fails its test with a diff; a topology with an error fails the build with its code.
+fn scratch_workspace_catches_stale_golden_and_errors(bazel: &Bazel, tmp: &Path) {
+    let ws = tmp.join("scratch");
+    let repo = support::repo();
+    fs::create_dir_all(ws.join("topology")).expect("mkdir");
+    fs::copy(
+        repo.join("examples/quickstart/topology.topo"),
+        ws.join("topology/topology.topo"),
+    )
+    .expect("copy topology");
+    let golden = support::read_tree(&repo.join("golden/quickstart"));
+    support::write_tree(&ws.join("golden/ok"), &golden);
+    let mut stale = golden.clone();
+    let (first, _) = stale.iter().next().map(|(k, v)| (k.clone(), v.clone())).expect("a golden file");
+    stale.get_mut(&first).expect("file").push_str("# stale\n");
+    stale.insert("dev/extra.yaml".into(), "kind: Extra\n".into());
+    support::write_tree(&ws.join("golden/stale"), &stale);
+    fs::create_dir_all(ws.join("broken")).expect("mkdir");
+    fs::write(
+        ws.join("broken/broken.topo"),
+        "cluster dev { }\nroute r { namespace = \"x\"  parents = [gateway.nowhere] }\n",
+    )
+    .expect("write broken topology");
+
+    fs::write(
+        ws.join("WORKSPACE"),
+        format!(
+            "workspace(name = \"scratch\")\n\
+             local_repository(name = \"topoc_rules\", path = \"{}\")\n\
+             load(\"@topoc_rules//:repositories.bzl\", \"topoc_prebuilt\")\n\
+             topoc_prebuilt(name = \"topoc\", path = \"{TOPOC}\")\n",
+            repo.join("bazel").display()
+        ),
+    )
+    .expect("write WORKSPACE");
+    fs::copy(repo.join("examples/bazel/.bazelrc"), ws.join(".bazelrc")).expect("copy .bazelrc");
+    fs::write(
+        ws.join("BUILD.bazel"),
+        r#"load("@topoc_rules//:defs.bzl", "topoc_bundle", "topoc_golden_test")
+
+topoc_bundle(name = "bundle", srcs = glob(["topology/**/*.topo"]))
+
+topoc_golden_test(name = "ok", bundle = ":bundle", golden = glob(["golden/ok/**"]), golden_dir = "golden/ok")
+
+topoc_golden_test(name = "stale", bundle = ":bundle", golden = glob(["golden/stale/**"]), golden_dir = "golden/stale")
+
+topoc_bundle(name = "broken", srcs = ["broken/broken.topo"], tags = ["manual"])
+"#,
+    )
+    .expect("write BUILD.bazel");
+
+    let o = bazel.run(&ws, "test", &["//...", "--keep_going"]);
+    let out = text(&o);
+    assert!(!o.status.success(), "the stale golden test passed:\n{out}");
+    assert!(out.contains("//:ok") && out.contains("PASSED"), "{out}");
+    assert!(out.contains("//:stale") && out.contains("FAILED"), "{out}");
+    let log = fs::read_to_string(
+        PathBuf::from(bazel.ok(&ws, "info", &["bazel-testlogs"]).trim()).join("stale/test.log"),
+    )
+    .expect("read the stale test's log");
+    assert!(log.contains("+# stale") || log.contains("-# stale"), "no diff in:\n{log}");
+    assert!(log.contains("extra.yaml"), "the extra golden file is not reported:\n{log}");
+
+    let o = bazel.run(&ws, "build", &["//:broken"]);
+    let out = text(&o);
+    assert!(!o.status.success(), "a topology with an error built:\n{out}");
+    assert!(out.contains("error") && out.contains("broken.topo"), "no diagnostic in:\n{out}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Nix
+
+/// `nix-build ARGS`, offline (no binary cache).
+fn nix_build(args: &[&str]) -> Output {
+    Command::new("nix-build")
+        .args(["--option", "substituters", ""])
+        .args(args)
+        .output()
+        .expect("run nix-build")
+}
+
+/// Whether this machine can build a derivation at all (a store and the right to write it).
+fn nix_can_build(tmp: &Path) -> Result<(), String> {
+    let probe = tmp.join("probe.nix");
+    fs::write(
+        &probe,
+        "builtins.derivation { name = \"topoc-probe\"; system = builtins.currentSystem; \
+         builder = \"/bin/sh\"; args = [ \"-c\" \"echo ok > $out\" ]; }\n",
+    )
+    .expect("write probe");
+    let o = nix_build(&[probe.to_str().expect("utf-8 path"), "--no-out-link"]);
+    if o.status.success() {
+        Ok(())
+    } else {
+        Err(text(&o))
+    }
+}
+
+#[test]
+fn nix_bundles_are_the_bytes_topoc_builds_and_reproducible() {
+    if !on_path("nix-build") {
+        eprintln!("skipping: nix-build not installed (Debian: apt-get install nix-bin)");
+        return;
+    }
+    let started = std::time::Instant::now();
+    let tmp = support::tempdir("nix");
+    if let Err(e) = nix_can_build(&tmp) {
+        eprintln!("skipping: nix-build is installed but cannot build a trivial derivation here:\n{e}");
+        return;
+    }
+    let example_nix = support::repo().join("nix/example.nix");
+    let example_nix = example_nix.to_str().expect("utf-8 path");
+    let attrs = [
+        "quickstart",
+        "storefront",
+        "storefront-yaml",
+        "storefront-eu-1",
+        "storefront-shards",
+    ];
+    let mut args = vec![example_nix, "--argstr", "topoc", TOPOC, "--no-out-link"];
+    for a in &attrs {
+        args.extend(["-A", a]);
+    }
+    let o = nix_build(&args);
+    assert!(o.status.success(), "nix-build {args:?}:\n{}", text(&o));
+    let paths: Vec<PathBuf> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(PathBuf::from)
+        .collect();
+    // One path per attribute, the list of shards giving two.
+    assert_eq!(paths.len(), 6, "{}", text(&o));
+    let [quickstart, storefront, yaml, eu1, shard1, shard2] = &paths[..] else {
+        unreachable!()
+    };
+
+    // A derivation's output is what `topoc build --out` writes, manifest included.
+    let q = example("quickstart");
+    let s = example("storefront");
+    assert_same("nix quickstart", &topoc_build(&tmp, "q", &[&q], true), &tree(quickstart, true));
+    let full = topoc_build(&tmp, "s", &[&s], true);
+    assert_same("nix storefront", &full, &tree(storefront, true));
+    assert_same(
+        "nix storefront-yaml",
+        &topoc_build(&tmp, "y", &[&s, "--layout", "bundle"], true),
+        &tree(yaml, true),
+    );
+    assert_same(
+        "nix storefront-eu-1",
+        &topoc_build(&tmp, "eu-1", &[&s, "--cluster", "eu-1"], true),
+        &tree(eu1, true),
+    );
+    // The two shards together hold the full build's files.
+    let mut union = tree(shard1, false);
+    for (k, v) in tree(shard2, false) {
+        assert!(union.insert(k.clone(), v).is_none(), "{k} is in both shards");
+    }
+    let mut full_files = full.clone();
+    full_files.remove(".topoc-manifest");
+    assert_same("nix storefront-shards (together)", &full_files, &union);
+
+    // The reproducibility proof: build again and compare bit for bit with the stored output.
+    for a in ["quickstart", "storefront"] {
+        let o = nix_build(&[example_nix, "--argstr", "topoc", TOPOC, "-A", a, "--no-out-link", "--check"]);
+        assert!(o.status.success(), "nix-build -A {a} --check:\n{}", text(&o));
+    }
+
+    // And the proof can fail: a topoc that writes a timestamp is caught by --check.
+    let wrapper = tmp.join("topoc-with-timestamp");
+    fs::write(
+        &wrapper,
+        format!("#!/bin/sh\n\"{TOPOC}\" \"$@\" || exit $?\ndate +%s%N > \"$out/timestamp\"\n"),
+    )
+    .expect("write wrapper");
+    make_executable(&wrapper);
+    let w = wrapper.to_str().expect("utf-8 path");
+    let o = nix_build(&[example_nix, "--argstr", "topoc", w, "-A", "quickstart", "--no-out-link"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = nix_build(&[example_nix, "--argstr", "topoc", w, "-A", "quickstart", "--no-out-link", "--check"]);
+    assert!(
+        !o.status.success() && text(&o).contains("deterministic"),
+        "nix-build --check accepted a build that differs:\n{}",
+        text(&o)
+    );
+
+    sandboxed_rebuild(example_nix);
+    eprintln!("nix: {:.1?}", started.elapsed());
+}
+
+/// The same derivation rebuilt in Nix's sandbox, which shows it nothing but its declared inputs
+/// (the filtered `.topo` sources and the binary) and, for a dynamically linked topoc, the C
+/// library's folders. Skipped where the sandbox cannot be set up (no user namespaces).
+fn sandboxed_rebuild(example_nix: &str) {
+    let o = nix_build(&[
+        example_nix,
+        "--argstr",
+        "topoc",
+        TOPOC,
+        "-A",
+        "storefront",
+        "--no-out-link",
+        "--check",
+        "--option",
+        "sandbox",
+        "true",
+        "--option",
+        "extra-sandbox-paths",
+        "/lib /lib64 /usr/lib",
+    ]);
+    let out = text(&o);
+    if o.status.success() {
+        return;
+    }
+    let unsupported = ["cloning builder process", "unshare", "namespace", "mount"];
+    if unsupported.iter().any(|u| out.contains(u)) {
+        eprintln!("skipping the sandboxed rebuild: the sandbox cannot run here:\n{out}");
+        return;
+    }
+    panic!("sandboxed nix-build --check failed:\n{out}");
+}
+
+fn make_executable(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(path, fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+}
