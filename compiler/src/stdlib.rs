@@ -8,13 +8,24 @@ pub const PRELUDE: &str = "prelude";
 const MODULES: &[(&str, &str)] = &[
     ("prelude", include_str!("../../stdlib/prelude.topo")),
     ("gloo", include_str!("../../stdlib/gloo.topo")),
+    ("istio", include_str!("../../stdlib/istio.topo")),
 ];
 
 /// Templates for vendor kinds without a typed crate, by file name.
-const TEMPLATES: &[(&str, &str)] = &[(
-    "upstream.yaml.tera",
-    include_str!("../../stdlib/templates/upstream.yaml.tera"),
-)];
+const TEMPLATES: &[(&str, &str)] = &[
+    (
+        "upstream.yaml.tera",
+        include_str!("../../stdlib/templates/upstream.yaml.tera"),
+    ),
+    (
+        "istiooperator.yaml.tera",
+        include_str!("../../stdlib/templates/istiooperator.yaml.tera"),
+    ),
+    (
+        "gatewaylifecyclemanager.yaml.tera",
+        include_str!("../../stdlib/templates/gatewaylifecyclemanager.yaml.tera"),
+    ),
+];
 
 pub fn module(name: &str) -> Option<&'static str> {
     MODULES
