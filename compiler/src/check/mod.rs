@@ -7,6 +7,7 @@ mod filters;
 mod grants;
 mod hostnames;
 mod implementation;
+mod install;
 mod limits;
 mod listeners;
 mod matches;
@@ -46,4 +47,5 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
     precedence::check(input, diags);
     grants::check(input, diags);
     versions::check(input, diags);
+    install::check(input, diags);
 }
