@@ -6,6 +6,7 @@
 
 mod gateway_api;
 mod gloo;
+mod istio;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -270,6 +271,8 @@ pub fn render(
             objects.insert(obj.path(), obj);
         }
     }
+    // Gateway installations: IstioOperators per workload cluster, managers for management.
+    errors.extend(istio::render(&cx, &mut per_cluster));
     if !errors.is_empty() {
         return Err(errors);
     }
