@@ -294,3 +294,93 @@ fn manager(
         &value,
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{compile_source, Options};
+
+    /// What the example does not show: `auto`, a control-plane revision, a trust-domain
+    /// override, `skip-upgrade-validation` and `helm-global`, in the manager and the operator.
+    #[test]
+    fn manager_keeps_what_is_written_and_operator_resolves_it() {
+        let text = r#"
+import "stdlib/istio"
+cluster mgmt { role = management  namespace = "gloo-platform" }
+cluster east { istio-revisions = "1-25" }
+gateway-install edge {
+  namespace   = "gateways"
+  labels      = { team = "platform" }
+  helm-global = { repo = "oci://charts.example.com/istio", repo-secrets = ["pull", { name = "other", namespace = "gloo-mesh" }], repo-skip-tls-verify = false }
+  installation {
+    gateway-revision        = auto
+    control-plane-revision  = "1-25"
+    skip-upgrade-validation = true
+    clusters                = [{ name = east, active = true, trust-domain = "corp.example" }]
+    ingress-gateways        = [{ name = "edge", service = { ports = [{ name = "http", port = 80 }] } }]
+  }
+}
+"#;
+        let c = compile_source(
+            "edge.topo",
+            text,
+            Options {
+                render: true,
+                ..Options::default()
+            },
+        );
+        assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
+        let tree = c.tree.expect("a tree");
+        let manager = &tree["mgmt/gateways/gatewaylifecyclemanager-edge.yaml"];
+        assert_eq!(
+            manager,
+            "\
+apiVersion: admin.gloo.solo.io/v2
+kind: GatewayLifecycleManager
+metadata:
+  labels:
+    app.kubernetes.io/managed-by: topoc
+    team: platform
+  name: edge
+  namespace: gateways
+spec:
+  helmGlobal:
+    repo: oci://charts.example.com/istio
+    repoSecrets:
+    - name: pull
+    - name: other
+      namespace: gloo-mesh
+    repoSkipTlsVerify: false
+  installations:
+  - clusters:
+    - activeGateway: true
+      name: east
+      trustDomain: corp.example
+    controlPlaneRevision: \"1-25\"
+    gatewayRevision: auto
+    istioOperatorSpec:
+      components:
+        ingressGateways:
+        - enabled: true
+          k8s:
+            service:
+              ports:
+              - name: http
+                port: 80
+          name: edge
+          namespace: gloo-mesh-gateways
+    skipUpgradeValidation: true
+"
+        );
+        let operator = &tree["east/istio-system/istiooperator-edge-1-25.yaml"];
+        assert!(operator.contains("  revision: \"1-25\"\n"), "{operator}");
+        assert!(
+            operator.contains("    trustDomain: corp.example\n"),
+            "{operator}"
+        );
+        assert!(
+            operator.contains("            istio.io/rev: \"1-25\"\n"),
+            "{operator}"
+        );
+        assert!(!operator.contains("helmGlobal") && !operator.contains("skipUpgrade"));
+    }
+}
