@@ -97,6 +97,12 @@ codes! {
         FeatureTooNew = "E0345", Error, "feature not available in the cluster's Gateway API version";
         NotDistributable = "E0360", Error, "the Gloo relay cannot distribute this";
     RelayWithoutManagement = "E0361", Error, "the relay target needs a management cluster";
+    DuplicateGatewayRevision = "E0350", Error, "two installations of one gateway revision in a cluster";
+    NoActiveRevision = "E0351", Error, "gateway has no active revision in a cluster";
+    TwoActiveRevisions = "E0352", Error, "gateway has more than one active revision in a cluster";
+    NoControlPlane = "E0353", Error, "control-plane revision not installed in the cluster";
+    GatewayPortConflict = "E0354", Error, "two service ports of a gateway with the same name or number";
+    TrustDomainMismatch = "E0355", Error, "mesh-config trust domain not repeated on the cluster entry";
     TemplateError = "E0401", Error, "a standard template failed to render valid YAML";
         LandsNowhere = "W0301", Warning, "definition lands in no cluster";
     GatewayNameTooLong = "W0310", Warning, "gateway name longer than 63 characters";
@@ -104,6 +110,8 @@ codes! {
     PrecedenceTie = "W0312", Warning, "two routes with identical matches on one listener";
         UndeclaredClass = "W0313", Warning, "gateway class is not declared";
     RegexDialect = "W0314", Warning, "regular expression match depends on the implementation";
+    ControlPlaneRevisionDiffers = "W0350", Warning, "gateway revision differs from its control-plane revision";
+    EgressWithoutTlsPort = "W0351", Warning, "egress gateway without the `tls` port 15443";
 }
 
 impl fmt::Display for Code {

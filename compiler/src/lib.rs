@@ -22,6 +22,7 @@ pub mod diag;
 pub mod emit;
 pub mod fuzzing;
 pub mod graph;
+pub mod install;
 pub mod load;
 pub mod model;
 pub mod refs;
@@ -73,6 +74,9 @@ pub struct Compilation {
     pub inputs: Vec<PathBuf>,
     /// The declared clusters' names, sorted (empty when the program did not resolve).
     pub clusters: Vec<String>,
+    /// Which gateway revisions each cluster runs (`topoc plan`); empty when the program did
+    /// not resolve.
+    pub plan: Vec<install::Row>,
 }
 
 impl Compilation {
@@ -104,7 +108,9 @@ fn compile_loaded(loaded: load::Loaded, mut diags: Diagnostics, options: Options
     let mut sources = loaded.sources;
     let mut tree = None;
     let mut clusters = Vec::new();
+    let mut plan = Vec::new();
     if let Some(program) = program {
+        plan = install::plan(&program);
         clusters = program
             .clusters
             .iter()
@@ -156,6 +162,7 @@ fn compile_loaded(loaded: load::Loaded, mut diags: Diagnostics, options: Options
         tree,
         inputs: loaded.inputs,
         clusters,
+        plan,
     }
 }
 

@@ -144,6 +144,12 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Check the topology and print which gateway revisions each cluster runs, and which is
+    /// active (the gateway installations' plan).
+    Plan {
+        #[command(flatten)]
+        common: Common,
+    },
     /// Explain a diagnostic code, with a failing and a fixed example.
     Explain {
         /// A code such as E0301.
@@ -170,6 +176,7 @@ fn main() -> ExitCode {
             }
         }
         Command::Affected { base, common } => affected(&base, &common),
+        Command::Plan { common } => plan(&common),
         Command::Explain { code, list } => explain(code.as_deref(), list),
     }
 }
@@ -357,6 +364,28 @@ fn affected(base: &[PathBuf], common: &Common) -> ExitCode {
         clusters.join(", ")
     );
     ExitCode::SUCCESS
+}
+
+/// The plan is printed only for a program that checks: with errors it would show an
+/// installation the build refuses.
+fn plan(common: &Common) -> ExitCode {
+    let options = Options {
+        render: false,
+        load: common.load_options(),
+        ..Options::default()
+    };
+    match run(common, options) {
+        None => ExitCode::from(EXIT_IO),
+        Some(c) if failed(&c, common) => ExitCode::from(EXIT_INPUT),
+        Some(c) => {
+            if c.plan.is_empty() {
+                eprintln!("topoc: no gateway installation");
+            } else {
+                print!("{}", topoc::install::format_plan(&c.plan));
+            }
+            ExitCode::SUCCESS
+        }
+    }
 }
 
 fn explain(code: Option<&str>, list: bool) -> ExitCode {

@@ -75,6 +75,9 @@ pub struct Cluster {
     /// Whether topoc writes the ReferenceGrants that cross-namespace references need
     /// (`emit`, the default) or requires them to be declared (`require`).
     pub reference_grants: GrantPolicy,
+    /// The Istio control-plane revisions installed in the cluster (`istio-revisions`), which
+    /// gateway installations may use; `None` when the cluster does not say.
+    pub istio_revisions: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 /// `MAJOR.MINOR`, ordered.
@@ -441,6 +444,8 @@ pub struct Program {
     pub routes: Vec<Route>,
     pub secrets: Vec<Secret>,
     pub grants: Vec<Grant>,
+    /// `gateway-install` definitions: Istio gateways installed per cluster and revision.
+    pub installs: Vec<GatewayInstall>,
 }
 
 impl Program {
@@ -473,4 +478,167 @@ impl Program {
             .position(|c| c.role == Role::Management)
             .map(|i| ClusterId(i as u32))
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Gateway installations (seed 002, the GatewayLifecycleManager)
+// ---------------------------------------------------------------------------------------------
+
+/// `gateway-install NAME { installation { ... } }`: one GatewayLifecycleManager. Each
+/// installation installs Istio ingress and egress gateways of one revision into its clusters;
+/// topoc writes each cluster's IstioOperators and, for the management cluster, the manager.
+#[derive(Clone, Debug)]
+pub struct GatewayInstall {
+    pub name: Name,
+    /// The manager's namespace in the management cluster; that cluster's `namespace` if `None`.
+    pub namespace: Option<Spanned<String>>,
+    /// The namespace of the IstioOperators written to workload clusters.
+    pub operator_namespace: Spanned<String>,
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+    pub helm_global: Option<HelmGlobal>,
+    pub installations: Vec<Installation>,
+    pub span: Span,
+}
+
+/// `helmGlobal`: where the runtime manager pulls the Istio charts from. Only the manager reads
+/// it; the IstioOperators do not carry it.
+#[derive(Clone, Debug, Default)]
+pub struct HelmGlobal {
+    pub repo: Option<String>,
+    pub repo_secrets: Vec<RepoSecret>,
+    pub repo_skip_tls_verify: Option<bool>,
+}
+
+#[derive(Clone, Debug)]
+pub struct RepoSecret {
+    pub name: String,
+    pub namespace: Option<String>,
+}
+
+/// `gatewayRevision` as written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Revision {
+    /// `auto`: the gateway runs the revision of its control plane.
+    Auto,
+    Named(String),
+}
+
+/// One entry of `installations`.
+#[derive(Clone, Debug)]
+pub struct Installation {
+    pub gateway_revision: Spanned<Revision>,
+    pub control_plane_revision: Option<Spanned<String>>,
+    pub clusters: Vec<InstallCluster>,
+    pub skip_upgrade_validation: bool,
+    pub operator: Operator,
+    /// The `installation` keyword, for labels.
+    pub keyword: Span,
+    pub span: Span,
+}
+
+impl Installation {
+    /// The revision the gateway runs: `auto` resolves to the control-plane revision (seed 002),
+    /// which resolution guarantees is written when the revision is `auto`.
+    pub fn revision(&self) -> Spanned<&str> {
+        match (&self.gateway_revision.value, &self.control_plane_revision) {
+            (Revision::Named(r), _) => Spanned {
+                value: r.as_str(),
+                span: self.gateway_revision.span,
+            },
+            (Revision::Auto, Some(cp)) => Spanned {
+                value: cp.value.as_str(),
+                span: self.gateway_revision.span,
+            },
+            (Revision::Auto, None) => Spanned {
+                value: "auto",
+                span: self.gateway_revision.span,
+            },
+        }
+    }
+
+    /// The control plane the gateway uses: as written, else the gateway revision.
+    pub fn control_plane(&self) -> Spanned<&str> {
+        match &self.control_plane_revision {
+            Some(cp) => Spanned {
+                value: cp.value.as_str(),
+                span: cp.span,
+            },
+            None => self.revision(),
+        }
+    }
+}
+
+/// One entry of an installation's `clusters`.
+#[derive(Clone, Debug)]
+pub struct InstallCluster {
+    pub cluster: ClusterId,
+    /// `activeGateway`: this revision takes the gateway's traffic in this cluster.
+    pub active: bool,
+    pub trust_domain: Option<Spanned<String>>,
+    pub span: Span,
+}
+
+/// The IstioOperator settings of an installation. What topoc checks is typed; the open-ended
+/// Istio settings (`mesh-config`, `affinity`) are carried as written.
+#[derive(Clone, Debug, Default)]
+pub struct Operator {
+    pub profile: Option<String>,
+    pub hub: Option<String>,
+    pub tag: Option<String>,
+    /// `meshConfig`, keys as Istio spells them.
+    pub mesh_config: Option<serde_json::Value>,
+    /// `meshConfig.trustDomain`, when `mesh-config` sets it.
+    pub mesh_trust_domain: Option<Spanned<String>>,
+    pub components: Vec<GatewayComponent>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum GatewayType {
+    Ingress,
+    Egress,
+}
+
+impl GatewayType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GatewayType::Ingress => "ingress",
+            GatewayType::Egress => "egress",
+        }
+    }
+}
+
+/// An entry of `components.ingressGateways` or `components.egressGateways`.
+#[derive(Clone, Debug)]
+pub struct GatewayComponent {
+    pub kind: GatewayType,
+    pub name: Spanned<String>,
+    pub namespace: Spanned<String>,
+    pub enabled: bool,
+    /// `label`: the pods' labels.
+    pub labels: BTreeMap<String, String>,
+    pub service: Option<ComponentService>,
+    /// `k8s.affinity`, as written.
+    pub affinity: Option<serde_json::Value>,
+    /// `k8s.env`, by name.
+    pub env: BTreeMap<String, String>,
+    pub pod_annotations: BTreeMap<String, String>,
+    pub span: Span,
+}
+
+/// `k8s.service` of a gateway component.
+#[derive(Clone, Debug)]
+pub struct ComponentService {
+    pub service_type: Option<String>,
+    pub selector: BTreeMap<String, String>,
+    pub ports: Vec<GatewayPort>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct GatewayPort {
+    pub name: Spanned<String>,
+    pub port: Spanned<u16>,
+    pub target_port: Option<u16>,
+    pub span: Span,
 }

@@ -8,6 +8,7 @@ pub const PRELUDE: &str = "prelude";
 const MODULES: &[(&str, &str)] = &[
     ("prelude", include_str!("../../stdlib/prelude.topo")),
     ("gloo", include_str!("../../stdlib/gloo.topo")),
+    ("istio", include_str!("../../stdlib/istio.topo")),
 ];
 
 /// Templates for vendor kinds without a typed crate, by file name.
@@ -19,6 +20,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "applicationset.yaml.tera",
         include_str!("../../stdlib/templates/applicationset.yaml.tera"),
+    ),
+    (
+        "istiooperator.yaml.tera",
+        include_str!("../../stdlib/templates/istiooperator.yaml.tera"),
+    ),
+    (
+        "gatewaylifecyclemanager.yaml.tera",
+        include_str!("../../stdlib/templates/gatewaylifecyclemanager.yaml.tera"),
     ),
 ];
 

@@ -1,8 +1,9 @@
-//! topoc under Bazel and Nix, as their users run it: the Bazel rules (`bazel/defs.bzl`) on the
-//! example workspace `examples/bazel/`, and `topocBundle` (`nix/lib.nix`) on
-//! `nix/example.nix`. Each output must equal what `topoc build` writes for the same input, byte
-//! for byte. Each test says `skipping` and passes when its tool is not installed (Debian:
-//! `apt-get install bazel-bootstrap nix-bin`).
+//! topoc under the build systems of docs/build-systems.md, as their users run it: Make and
+//! Ninja with `--depfile`, the Bazel rules (`bazel/defs.bzl`) on the example workspace
+//! `examples/bazel/`, and `topocBundle` (`nix/lib.nix`) on `nix/example.nix`. Each output must
+//! equal what `topoc build` writes for the same input, byte for byte. Each test says
+//! `skipping` and passes when its tool is not installed (Debian: `apt-get install make
+//! ninja-build bazel-bootstrap nix-bin`).
 
 mod support;
 
@@ -52,7 +53,12 @@ fn tree(dir: &Path, manifest: bool) -> BTreeMap<String, Vec<u8>> {
 }
 
 /// The files of `topoc build ARGS --out OUT` (run in a fresh folder under `tmp`).
-fn topoc_build(tmp: &Path, label: &str, args: &[&str], manifest: bool) -> BTreeMap<String, Vec<u8>> {
+fn topoc_build(
+    tmp: &Path,
+    label: &str,
+    args: &[&str],
+    manifest: bool,
+) -> BTreeMap<String, Vec<u8>> {
     let out = tmp.join("topoc-build").join(label);
     let _ = fs::remove_dir_all(&out);
     let o = Command::new(TOPOC)
@@ -68,20 +74,132 @@ fn topoc_build(tmp: &Path, label: &str, args: &[&str], manifest: bool) -> BTreeM
     files
 }
 
-fn assert_same(what: &str, expected: &BTreeMap<String, Vec<u8>>, actual: &BTreeMap<String, Vec<u8>>) {
+fn assert_same(
+    what: &str,
+    expected: &BTreeMap<String, Vec<u8>>,
+    actual: &BTreeMap<String, Vec<u8>>,
+) {
     let text = |t: &BTreeMap<String, Vec<u8>>| -> BTreeMap<String, String> {
         t.iter()
             .map(|(k, v)| (k.clone(), String::from_utf8_lossy(v).into_owned()))
             .collect()
     };
     if let Some(report) = support::compare_trees(&text(expected), &text(actual)) {
-        panic!("{what} differs from `topoc build` (expected: topoc build, actual: {what}):\n{report}");
+        panic!(
+            "{what} differs from `topoc build` (expected: topoc build, actual: {what}):\n{report}"
+        );
     }
     assert_eq!(expected, actual, "{what}: same text, other bytes");
 }
 
 fn example(name: &str) -> String {
-    support::repo().join("examples").join(name).display().to_string()
+    support::repo()
+        .join("examples")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Make and Ninja: the depfile
+
+/// A project with an import across two files, and a PATH where `topoc` is this build's.
+fn depfile_project(tmp: &Path) -> String {
+    fs::create_dir_all(tmp.join("topology")).expect("mkdir");
+    for f in ["topology.topo", "clusters.topo"] {
+        fs::copy(
+            support::repo().join("examples/gloo-distribution").join(f),
+            tmp.join("topology").join(f),
+        )
+        .expect("copy example");
+    }
+    let bin = Path::new(TOPOC).parent().expect("binary folder");
+    format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+/// Run `tool` in `dir` three times: the first builds, the second must do nothing, and after
+/// `clusters.topo` (imported by topology.topo, so known only from the depfile) changes, the
+/// third must build again.
+fn rebuilds_only_when_an_input_changes(tool: &str, dir: &Path, path: &str, up_to_date: &str) {
+    let run = || {
+        let o = Command::new(tool)
+            .current_dir(dir)
+            .env("PATH", path)
+            .output()
+            .expect("run the build tool");
+        assert!(o.status.success(), "{tool}:\n{}", text(&o));
+        text(&o)
+    };
+    let first = run();
+    assert!(first.contains("topoc build"), "{tool} did not run topoc:\n{first}");
+    let second = run();
+    assert!(second.contains(up_to_date), "{tool} ran again with nothing changed:\n{second}");
+    // A later modification time than the output's, whatever the file system's resolution.
+    let clusters = dir.join("topology/clusters.topo");
+    let text_before = fs::read_to_string(&clusters).expect("read");
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    fs::write(&clusters, format!("{text_before}\n# edited\n")).expect("edit clusters.topo");
+    let third = run();
+    assert!(third.contains("topoc build"), "{tool} missed the edit of an imported file:\n{third}");
+}
+
+#[test]
+fn make_rebuilds_from_the_depfile() {
+    if !on_path("make") {
+        eprintln!("skipping: make not installed");
+        return;
+    }
+    let tmp = support::tempdir("make");
+    let path = depfile_project(&tmp);
+    // The Makefile of docs/build-systems.md.
+    fs::write(
+        tmp.join("Makefile"),
+        "out/fleet: $(wildcard topology/*.topo)\n\
+         \ttopoc build topology --out $@ --depfile $@.d\n\
+         \ttouch $@\n\
+         \n\
+         -include out/fleet.d\n",
+    )
+    .expect("write Makefile");
+    rebuilds_only_when_an_input_changes("make", &tmp, &path, "is up to date");
+    assert_same(
+        "make",
+        &topoc_build(&tmp, "make", &[tmp.join("topology").to_str().expect("utf-8")], false),
+        &tree(&tmp.join("out/fleet"), false),
+    );
+}
+
+#[test]
+fn ninja_rebuilds_from_the_depfile() {
+    if !on_path("ninja") {
+        eprintln!("skipping: ninja not installed (Debian: apt-get install ninja-build)");
+        return;
+    }
+    let tmp = support::tempdir("ninja");
+    let path = depfile_project(&tmp);
+    // The build.ninja of docs/build-systems.md, with the command echoed for the check above.
+    fs::write(
+        tmp.join("build.ninja"),
+        "rule topoc\n\
+         \x20 command = topoc build $in --out $out --depfile $out.d\n\
+         \x20 depfile = $out.d\n\
+         \x20 deps = gcc\n\
+         \x20 restat = 1\n\
+         \x20 description = topoc build $in --out $out\n\
+         \n\
+         build out/fleet: topoc topology\n",
+    )
+    .expect("write build.ninja");
+    rebuilds_only_when_an_input_changes("ninja", &tmp, &path, "no work to do");
+    assert_same(
+        "ninja",
+        &topoc_build(&tmp, "ninja", &[tmp.join("topology").to_str().expect("utf-8")], false),
+        &tree(&tmp.join("out/fleet"), false),
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -174,8 +292,16 @@ fn bazel_example_builds_the_bytes_topoc_builds() {
     // One action; one action per cluster; two shards: all the bytes of one `topoc build`.
     let quickstart = topoc_build(&tmp, "quickstart", &[&example("quickstart")], false);
     let storefront = topoc_build(&tmp, "storefront", &[&example("storefront")], false);
-    assert_same("bazel //:quickstart", &quickstart, &tree(&bin.join("quickstart"), true));
-    assert_same("bazel //:storefront", &storefront, &tree(&bin.join("storefront"), true));
+    assert_same(
+        "bazel //:quickstart",
+        &quickstart,
+        &tree(&bin.join("quickstart"), true),
+    );
+    assert_same(
+        "bazel //:storefront",
+        &storefront,
+        &tree(&bin.join("storefront"), true),
+    );
     assert_same(
         "bazel //:storefront_sharded",
         &storefront,
@@ -183,14 +309,24 @@ fn bazel_example_builds_the_bytes_topoc_builds() {
     );
     assert_same(
         "bazel //:quickstart_yaml",
-        &topoc_build(&tmp, "yaml", &[&example("quickstart"), "--layout", "bundle"], false),
+        &topoc_build(
+            &tmp,
+            "yaml",
+            &[&example("quickstart"), "--layout", "bundle"],
+            false,
+        ),
         &tree(&bin.join("quickstart_yaml"), true),
     );
     // Each per-cluster part is that cluster's `--cluster` build.
     for cluster in ["eu-1", "eu-2", "us-1"] {
         assert_same(
             &format!("bazel //:storefront part {cluster}"),
-            &topoc_build(&tmp, cluster, &[&example("storefront"), "--cluster", cluster], false),
+            &topoc_build(
+                &tmp,
+                cluster,
+                &[&example("storefront"), "--cluster", cluster],
+                false,
+            ),
             &tree(&bin.join("storefront.parts").join(cluster), true),
         );
     }
@@ -199,13 +335,14 @@ fn bazel_example_builds_the_bytes_topoc_builds() {
     let tests = bazel.ok(&ws, "test", &["//..."]);
     eprintln!("{tests}");
 
-    // Nothing was written into the source tree (.bazelrc: --symlink_prefix=/).
-    let mut entries: Vec<String> = fs::read_dir(&ws)
-        .expect("read examples/bazel")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .collect();
-    entries.sort();
-    assert_eq!(entries, [".bazelrc", "BUILD.bazel", "WORKSPACE"], "bazel wrote into examples/bazel");
+    // No bazel-* symlinks in the source tree (.bazelrc: --symlink_prefix=/).
+    for e in fs::read_dir(&ws).expect("read examples/bazel") {
+        let name = e.expect("entry").file_name().to_string_lossy().into_owned();
+        assert!(
+            !name.starts_with("bazel-"),
+            "bazel wrote examples/bazel/{name}"
+        );
+    }
 
     scratch_workspace_catches_stale_golden_and_errors(&bazel, &tmp);
     eprintln!("bazel: {:.1?}", started.elapsed());
@@ -225,7 +362,11 @@ fn scratch_workspace_catches_stale_golden_and_errors(bazel: &Bazel, tmp: &Path) 
     let golden = support::read_tree(&repo.join("golden/quickstart"));
     support::write_tree(&ws.join("golden/ok"), &golden);
     let mut stale = golden.clone();
-    let (first, _) = stale.iter().next().map(|(k, v)| (k.clone(), v.clone())).expect("a golden file");
+    let (first, _) = stale
+        .iter()
+        .next()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .expect("a golden file");
     stale.get_mut(&first).expect("file").push_str("# stale\n");
     stale.insert("dev/extra.yaml".into(), "kind: Extra\n".into());
     support::write_tree(&ws.join("golden/stale"), &stale);
@@ -272,22 +413,39 @@ topoc_bundle(name = "broken", srcs = ["broken/broken.topo"], tags = ["manual"])
         PathBuf::from(bazel.ok(&ws, "info", &["bazel-testlogs"]).trim()).join("stale/test.log"),
     )
     .expect("read the stale test's log");
-    assert!(log.contains("+# stale") || log.contains("-# stale"), "no diff in:\n{log}");
-    assert!(log.contains("extra.yaml"), "the extra golden file is not reported:\n{log}");
+    assert!(
+        log.contains("+# stale") || log.contains("-# stale"),
+        "no diff in:\n{log}"
+    );
+    assert!(
+        log.contains("extra.yaml"),
+        "the extra golden file is not reported:\n{log}"
+    );
 
     let o = bazel.run(&ws, "build", &["//:broken"]);
     let out = text(&o);
-    assert!(!o.status.success(), "a topology with an error built:\n{out}");
-    assert!(out.contains("error") && out.contains("broken.topo"), "no diagnostic in:\n{out}");
+    assert!(
+        !o.status.success(),
+        "a topology with an error built:\n{out}"
+    );
+    assert!(
+        out.contains("error") && out.contains("broken.topo"),
+        "no diagnostic in:\n{out}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
 // Nix
 
-/// `nix-build ARGS`, offline (no binary cache).
+const SANDBOX_PATHS: &str = "/lib? /lib64? /usr/lib? /bin/sh?";
+
+/// `nix-build ARGS`, offline (no binary cache). Where Nix's sandbox is on, a dynamically
+/// linked topoc needs the C library's folders in it, and the test's wrapper script /bin/sh
+/// (absent paths are skipped: `?`).
 fn nix_build(args: &[&str]) -> Output {
     Command::new("nix-build")
         .args(["--option", "substituters", ""])
+        .args(["--option", "extra-sandbox-paths", SANDBOX_PATHS])
         .args(args)
         .output()
         .expect("run nix-build")
@@ -319,7 +477,9 @@ fn nix_bundles_are_the_bytes_topoc_builds_and_reproducible() {
     let started = std::time::Instant::now();
     let tmp = support::tempdir("nix");
     if let Err(e) = nix_can_build(&tmp) {
-        eprintln!("skipping: nix-build is installed but cannot build a trivial derivation here:\n{e}");
+        eprintln!(
+            "skipping: nix-build is installed but cannot build a trivial derivation here:\n{e}"
+        );
         return;
     }
     let example_nix = support::repo().join("nix/example.nix");
@@ -350,7 +510,11 @@ fn nix_bundles_are_the_bytes_topoc_builds_and_reproducible() {
     // A derivation's output is what `topoc build --out` writes, manifest included.
     let q = example("quickstart");
     let s = example("storefront");
-    assert_same("nix quickstart", &topoc_build(&tmp, "q", &[&q], true), &tree(quickstart, true));
+    assert_same(
+        "nix quickstart",
+        &topoc_build(&tmp, "q", &[&q], true),
+        &tree(quickstart, true),
+    );
     let full = topoc_build(&tmp, "s", &[&s], true);
     assert_same("nix storefront", &full, &tree(storefront, true));
     assert_same(
@@ -366,7 +530,10 @@ fn nix_bundles_are_the_bytes_topoc_builds_and_reproducible() {
     // The two shards together hold the full build's files.
     let mut union = tree(shard1, false);
     for (k, v) in tree(shard2, false) {
-        assert!(union.insert(k.clone(), v).is_none(), "{k} is in both shards");
+        assert!(
+            union.insert(k.clone(), v).is_none(),
+            "{k} is in both shards"
+        );
     }
     let mut full_files = full.clone();
     full_files.remove(".topoc-manifest");
@@ -374,22 +541,56 @@ fn nix_bundles_are_the_bytes_topoc_builds_and_reproducible() {
 
     // The reproducibility proof: build again and compare bit for bit with the stored output.
     for a in ["quickstart", "storefront"] {
-        let o = nix_build(&[example_nix, "--argstr", "topoc", TOPOC, "-A", a, "--no-out-link", "--check"]);
-        assert!(o.status.success(), "nix-build -A {a} --check:\n{}", text(&o));
+        let o = nix_build(&[
+            example_nix,
+            "--argstr",
+            "topoc",
+            TOPOC,
+            "-A",
+            a,
+            "--no-out-link",
+            "--check",
+        ]);
+        assert!(
+            o.status.success(),
+            "nix-build -A {a} --check:\n{}",
+            text(&o)
+        );
     }
 
-    // And the proof can fail: a topoc that writes a timestamp is caught by --check.
-    let wrapper = tmp.join("topoc-with-timestamp");
+    // And the proof can fail: a topoc that adds a random file is caught by --check.
+    let wrapper = tmp.join("topoc-with-build-id");
     fs::write(
         &wrapper,
-        format!("#!/bin/sh\n\"{TOPOC}\" \"$@\" || exit $?\ndate +%s%N > \"$out/timestamp\"\n"),
+        // Shell builtins only: a builder's PATH is unset.
+        format!(
+            "#!/bin/sh\n\"{TOPOC}\" \"$@\" || exit $?\n\
+             read -r id < /proc/sys/kernel/random/uuid\necho \"$id\" > \"$out/build-id\"\n"
+        ),
     )
     .expect("write wrapper");
     make_executable(&wrapper);
     let w = wrapper.to_str().expect("utf-8 path");
-    let o = nix_build(&[example_nix, "--argstr", "topoc", w, "-A", "quickstart", "--no-out-link"]);
+    let o = nix_build(&[
+        example_nix,
+        "--argstr",
+        "topoc",
+        w,
+        "-A",
+        "quickstart",
+        "--no-out-link",
+    ]);
     assert!(o.status.success(), "{}", text(&o));
-    let o = nix_build(&[example_nix, "--argstr", "topoc", w, "-A", "quickstart", "--no-out-link", "--check"]);
+    let o = nix_build(&[
+        example_nix,
+        "--argstr",
+        "topoc",
+        w,
+        "-A",
+        "quickstart",
+        "--no-out-link",
+        "--check",
+    ]);
     assert!(
         !o.status.success() && text(&o).contains("deterministic"),
         "nix-build --check accepted a build that differs:\n{}",
@@ -416,9 +617,6 @@ fn sandboxed_rebuild(example_nix: &str) {
         "--option",
         "sandbox",
         "true",
-        "--option",
-        "extra-sandbox-paths",
-        "/lib /lib64 /usr/lib",
     ]);
     let out = text(&o);
     if o.status.success() {

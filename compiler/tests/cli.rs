@@ -641,3 +641,77 @@ fn symlink_loops_are_reported() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let _ = fs::remove_dir_all(&tmp);
 }
+
+/// `topoc plan`: which gateway revisions each cluster runs and which is active, sorted and
+/// aligned; nothing on standard output when the topology has errors.
+#[test]
+fn plan_shows_installed_and_active_gateway_revisions() {
+    let tmp = support::tempdir("plan");
+    let out = topoc(&tmp, &["plan", &example("gateway-lifecycle")]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let expected = "\
+CLUSTER   GATEWAY                                  TYPE     REVISION  ACTIVE  CONTROL PLANE  TRUST DOMAIN  INSTALL
+cluster1  gloo-mesh-gateways/istio-egressgateway   egress   1-24      yes     1-24           cluster1      istio-egressgateway
+cluster1  gloo-mesh-gateways/istio-ingressgateway  ingress  1-24      yes     1-24           cluster1      istio-ingressgateway
+cluster1  gloo-mesh-gateways/istio-ingressgateway  ingress  1-25      no      1-25           cluster1      istio-ingressgateway
+cluster2  gloo-mesh-gateways/istio-egressgateway   egress   1-24      yes     1-24           cluster2      istio-egressgateway
+cluster2  gloo-mesh-gateways/istio-ingressgateway  ingress  1-24      yes     1-24           cluster2      istio-ingressgateway
+";
+    assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
+
+    // `auto` shows the control plane's revision; a trust-domain override shows as written.
+    fs::write(
+        tmp.join("auto.topo"),
+        r#"import "stdlib/istio"
+cluster east { istio-revisions = ["1-25"] }
+gateway-install edge {
+  installation {
+    gateway-revision       = auto
+    control-plane-revision = "1-25"
+    clusters               = [{ name = east, active = true, trust-domain = "corp.example" }]
+    ingress-gateways       = [istio-ingressgateway]
+  }
+}
+"#,
+    )
+    .expect("write");
+    let out = topoc(&tmp, &["plan", "auto.topo"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        text.lines()
+            .nth(1)
+            .is_some_and(|l| l.split_whitespace().collect::<Vec<_>>()
+                == [
+                    "east",
+                    "gloo-mesh-gateways/istio-ingressgateway",
+                    "ingress",
+                    "1-25",
+                    "yes",
+                    "1-25",
+                    "corp.example",
+                    "edge"
+                ]),
+        "{text}"
+    );
+
+    // With an error: the diagnostics, exit 1, and no plan.
+    fs::write(
+        tmp.join("bad.topo"),
+        fs::read_to_string(tmp.join("auto.topo"))
+            .expect("read")
+            .replace("[\"1-25\"]", "[\"1-24\"]"),
+    )
+    .expect("write");
+    let out = topoc(&tmp, &["plan", "bad.topo", "--color", "never"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(stderr(&out).contains("E0353"), "{}", stderr(&out));
+
+    // No installation at all.
+    let out = topoc(&tmp, &["plan", &example("quickstart")]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
+    assert!(stderr(&out).contains("no gateway installation"));
+    let _ = fs::remove_dir_all(&tmp);
+}

@@ -193,6 +193,23 @@ impl Catalog {
             }
             catalog.loaded.push((dir, stats));
         }
+        let mut stats = FolderStats::default();
+        for (gvk, source, schema) in transcribed_crds() {
+            if catalog.crds.contains_key(&gvk) {
+                stats.shadowed += 1;
+                continue;
+            }
+            stats.crds += 1;
+            stats.versions += 1;
+            let crd = CrdVersion {
+                source: PathBuf::from(source),
+                schema: Some(schema),
+            };
+            catalog.crds.insert(gvk, crd);
+        }
+        catalog
+            .loaded
+            .push(("transcribed below (no CRD in the corpus)", stats));
         catalog
     }
 
@@ -256,6 +273,78 @@ impl Catalog {
         }
         lines.join("\n")
     }
+}
+
+/// Kinds topoc emits that have no CRD in the corpus, with a schema transcribed from their
+/// vendor's API reference, so that a misspelled or invented field still fails (a CRD of the
+/// corpus wins if one appears):
+///
+/// - `admin.gloo.solo.io/v2` `GatewayLifecycleManager`: solo-apis publishes only its proto
+///   (`../shared/corpus/solo-apis/README.md`). The fields and types are those of the reference
+///   in `../shared/seeds/002_…` (`spec`, `installations`, `clusters`); `helmGlobal` has the
+///   fields of `IstioLifecycleHelmGlobals` of the same API (`repoSecrets` are Kubernetes
+///   `ObjectReference`s). `istioOperatorSpec` is an IstioOperator spec, whose own CRD has no
+///   field schema either, so it stays open.
+fn transcribed_crds() -> Vec<(Gvk, &'static str, Value)> {
+    let string = || json!({"type": "string"});
+    let boolean = || json!({"type": "boolean"});
+    let object_reference = json!({
+        "type": "object",
+        "properties": {
+            "apiVersion": string(), "fieldPath": string(), "kind": string(), "name": string(),
+            "namespace": string(), "resourceVersion": string(), "uid": string(),
+        },
+    });
+    let glm = json!({
+        "type": "object",
+        "properties": {
+            "spec": {
+                "type": "object",
+                "properties": {
+                    "installations": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "clusters": {
+                                    "type": "array",
+                                    "items": {
+                                        "type": "object",
+                                        "properties": {
+                                            "name": string(),
+                                            "activeGateway": boolean(),
+                                            "trustDomain": string(),
+                                        },
+                                    },
+                                },
+                                "controlPlaneRevision": string(),
+                                "gatewayRevision": string(),
+                                "istioOperatorSpec": {
+                                    "type": "object",
+                                    "x-kubernetes-preserve-unknown-fields": true,
+                                },
+                                "skipUpgradeValidation": boolean(),
+                            },
+                        },
+                    },
+                    "helmGlobal": {
+                        "type": "object",
+                        "properties": {
+                            "repo": string(),
+                            "repoSecrets": {"type": "array", "items": object_reference},
+                            "repoSkipTlsVerify": boolean(),
+                        },
+                    },
+                },
+            },
+            "status": {"type": "object", "x-kubernetes-preserve-unknown-fields": true},
+        },
+    });
+    vec![(
+        Gvk::from_api_version("admin.gloo.solo.io/v2", "GatewayLifecycleManager"),
+        "seeds/002 (transcribed in compiler/tests/crd_schema.rs)",
+        glm,
+    )]
 }
 
 fn is_crd(doc: &Value) -> bool {
@@ -1275,6 +1364,47 @@ spec: {kube: {serviceName: httpbin, serviceNamespace: httpbin, servicePort: 8000
         };
         let yaml = UPSTREAM.replace("servicePort: 8000", "servicePort: \"abc\"");
         assert_rejected(catalog, &yaml, "/spec/kube/servicePort", "");
+    }
+
+    /// The egress example of seed 002, abridged: accepted as written, rejected when a field
+    /// is misspelled at either level of the transcribed schema.
+    const GATEWAY_LIFECYCLE_MANAGER: &str = "
+apiVersion: admin.gloo.solo.io/v2
+kind: GatewayLifecycleManager
+metadata: {name: istio-egressgateway, namespace: gloo-mesh}
+spec:
+  installations:
+  - gatewayRevision: 1-24
+    clusters:
+    - {name: cluster1, activeGateway: true}
+    istioOperatorSpec:
+      profile: minimal
+      meshConfig: {outboundTrafficPolicy: {mode: REGISTRY_ONLY}}
+      components:
+        egressGateways: [{name: istio-egressgateway, enabled: true}]
+  helmGlobal: {repo: 'oci://example.com/charts', repoSecrets: [{name: pull}]}
+";
+
+    #[test]
+    fn gateway_lifecycle_manager_against_its_transcribed_schema() {
+        let Some(catalog) = catalog_or_skip() else {
+            return;
+        };
+        assert_accepted(catalog, GATEWAY_LIFECYCLE_MANAGER);
+        let yaml = GATEWAY_LIFECYCLE_MANAGER.replace("activeGateway", "active");
+        assert_rejected(catalog, &yaml, "/spec/installations/0/clusters/0", "active");
+        let yaml = GATEWAY_LIFECYCLE_MANAGER.replace("gatewayRevision", "revision");
+        assert_rejected(catalog, &yaml, "/spec/installations/0", "revision");
+        let yaml = GATEWAY_LIFECYCLE_MANAGER.replace("{name: pull}", "{nme: pull}");
+        assert_rejected(catalog, &yaml, "/spec/helmGlobal/repoSecrets/0", "nme");
+        let yaml =
+            GATEWAY_LIFECYCLE_MANAGER.replace("activeGateway: true", "activeGateway: yes-please");
+        assert_rejected(
+            catalog,
+            &yaml,
+            "/spec/installations/0/clusters/0/activeGateway",
+            "",
+        );
     }
 
     #[test]

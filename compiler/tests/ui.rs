@@ -57,7 +57,7 @@ fn ui_cases_match_their_snapshots() {
         } else {
             topoc::Target::Clusters
         };
-        let c = topoc::compile(
+        let mut c = topoc::compile(
             std::slice::from_ref(case),
             Options {
                 target,
@@ -65,9 +65,18 @@ fn ui_cases_match_their_snapshots() {
             },
         )
         .expect("case readable");
-        let rendered = topoc::report::render_all(&c.diagnostics, &c.sources, false);
-        // Diagnostics name files as given; show them relative to the repository.
+        // Diagnostics name files as given; show them relative to the repository. Messages
+        // are made relative before rendering, so that their line wrapping does not depend on
+        // where the repository is checked out.
         let prefix = format!("{}/", support::repo().display());
+        for d in &mut c.diagnostics {
+            d.message = d.message.replace(&prefix, "");
+            d.help = d.help.take().map(|h| h.replace(&prefix, ""));
+            for l in std::iter::once(&mut d.primary).chain(&mut d.secondary) {
+                l.text = l.text.replace(&prefix, "");
+            }
+        }
+        let rendered = topoc::report::render_all(&c.diagnostics, &c.sources, false);
         let rendered = rendered.replace(&prefix, "");
         seen_codes.extend(c.diagnostics.iter().map(|d| d.code));
         let name = case

@@ -7,6 +7,7 @@ mod filters;
 mod grants;
 mod hostnames;
 mod implementation;
+mod install;
 mod limits;
 mod listeners;
 mod matches;
@@ -51,4 +52,5 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
     if input.target == crate::Target::Relay {
         relay::check(input, diags);
     }
+    install::check(input, diags);
 }

@@ -9,7 +9,7 @@ use crate::model::Meta;
 use crate::source::Span;
 
 #[derive(Clone, Copy)]
-enum Rule {
+pub(super) enum Rule {
     /// `[a-z0-9]([-a-z0-9]*[a-z0-9])?`, at most 63.
     Label,
     /// A label that starts with a letter (Service names).
@@ -73,7 +73,7 @@ fn suggestion(s: &str) -> String {
         .to_string()
 }
 
-fn name(diags: &mut Diagnostics, what: &str, text: &str, span: Span, rule: Rule) {
+pub(super) fn name(diags: &mut Diagnostics, what: &str, text: &str, span: Span, rule: Rule) {
     if valid(rule, text) {
         return;
     }

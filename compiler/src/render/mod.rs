@@ -7,6 +7,7 @@
 pub mod argocd;
 mod gateway_api;
 mod gloo;
+mod istio;
 pub mod relay;
 
 use std::collections::BTreeMap;
@@ -329,6 +330,8 @@ pub fn render(
             objects.push(obj);
         }
     }
+    // Gateway installations: IstioOperators per workload cluster, managers for management.
+    errors.extend(istio::render(&cx, &mut per_cluster));
     if !errors.is_empty() {
         return Err(errors);
     }

@@ -27,6 +27,11 @@ pub(crate) fn lower(table: &Table<'_>, diags: &mut Diagnostics) -> Option<Progra
     let routes = all(&mut cx, Kind::Route, super::route::route);
     let secrets = all(&mut cx, Kind::Secret, secret);
     let grants = all(&mut cx, Kind::Grant, grant);
+    let installs = all(
+        &mut cx,
+        Kind::GatewayInstall,
+        super::install::gateway_install,
+    );
     if cx.failed {
         return None;
     }
@@ -39,6 +44,7 @@ pub(crate) fn lower(table: &Table<'_>, diags: &mut Diagnostics) -> Option<Progra
         routes: routes?,
         secrets: secrets?,
         grants: grants?,
+        installs: installs?,
     })
 }
 
@@ -128,6 +134,7 @@ fn cluster<'a>(cx: &mut Cx<'_, 'a>, block: &'a Block) -> Option<Cluster> {
             "implementation",
             "gateway-api",
             "reference-grants",
+            "istio-revisions",
             "allow",
         ],
         &[],
@@ -185,6 +192,10 @@ fn cluster<'a>(cx: &mut Cx<'_, 'a>, block: &'a Block) -> Option<Cluster> {
         },
         None => GrantPolicy::Emit,
     };
+    let istio_revisions = match attrs.get("istio-revisions") {
+        Some(v) => Some(super::install::istio_revisions(cx, v)?),
+        None => None,
+    };
     Some(Cluster {
         name,
         role,
@@ -193,6 +204,7 @@ fn cluster<'a>(cx: &mut Cx<'_, 'a>, block: &'a Block) -> Option<Cluster> {
         implementation,
         gateway_api,
         reference_grants,
+        istio_revisions,
     })
 }
 

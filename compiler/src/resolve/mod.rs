@@ -7,6 +7,7 @@
 //! is reported and lowering goes on, so one run shows all errors.
 
 mod defs;
+mod install;
 pub mod place;
 mod route;
 mod values;
@@ -30,10 +31,11 @@ pub enum Kind {
     Route,
     Secret,
     Grant,
+    GatewayInstall,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 9] = [
         Kind::Cluster,
         Kind::Class,
         Kind::Service,
@@ -42,6 +44,7 @@ impl Kind {
         Kind::Route,
         Kind::Secret,
         Kind::Grant,
+        Kind::GatewayInstall,
     ];
 
     pub fn keyword(self) -> &'static str {
@@ -54,6 +57,7 @@ impl Kind {
             Kind::Route => "route",
             Kind::Secret => "secret",
             Kind::Grant => "grant",
+            Kind::GatewayInstall => "gateway-install",
         }
     }
 

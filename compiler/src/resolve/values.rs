@@ -487,7 +487,7 @@ impl<'t, 'a> Cx<'t, 'a> {
     }
 
     /// A cluster named bare (`east`) or as `cluster.east`.
-    fn cluster_name(&mut self, v: &'a Value) -> Option<u32> {
+    pub(crate) fn cluster_name(&mut self, v: &'a Value) -> Option<u32> {
         let v = self.deref(v);
         let ident = match &v.kind {
             ValueKind::Path(p) if p.len() == 1 => &p[0],
