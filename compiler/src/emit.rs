@@ -258,6 +258,32 @@ pub fn diff(out: &Path, tree: &Tree) -> Result<String, EmitError> {
     Ok(report)
 }
 
+/// Hash bytes with the output hash (stable across runs and platforms).
+pub fn hash_bytes(bytes: &[u8]) -> u64 {
+    let mut h = WordHasher::default();
+    h.write(bytes);
+    h.finish()
+}
+
+/// Whether `out` holds a complete, untouched build recorded with this fingerprint (the
+/// compiler, the flags and every input's bytes): a rebuild would write the same bytes.
+pub fn up_to_date(out: &Path, fingerprint: u64) -> bool {
+    let Ok(Some(m)) = read_manifest(out) else {
+        return false;
+    };
+    if m.fingerprint != Some(fingerprint) {
+        return false;
+    }
+    // The output files are still those written: same sizes, not modified after the manifest.
+    m.files.par_iter().all(|(rel, entry)| {
+        let Some((_, size)) = entry else { return false };
+        fs::metadata(out.join(rel)).is_ok_and(|meta| {
+            meta.len() == *size
+                && matches!((meta.modified(), m.written), (Ok(t), Some(w)) if t <= w)
+        })
+    })
+}
+
 /// What a write did.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Stats {
@@ -320,6 +346,7 @@ fn is_contained(rel: &str) -> bool {
 struct Manifest {
     files: BTreeMap<String, Option<(u64, u64)>>,
     written: Option<std::time::SystemTime>,
+    fingerprint: Option<u64>,
 }
 
 impl Manifest {
@@ -360,6 +387,11 @@ fn read_manifest(out: &Path) -> Result<Option<Manifest>, EmitError> {
         written: fs::metadata(&path).and_then(|m| m.modified()).ok(),
         ..Manifest::default()
     };
+    for line in text.lines() {
+        if let Some(h) = line.strip_prefix("# fingerprint\t") {
+            m.fingerprint = u64::from_str_radix(h, 16).ok();
+        }
+    }
     for line in text.lines().filter(|l| !l.starts_with('#')) {
         let mut fields = line.split('\t');
         let rel = fields.next().unwrap_or_default();
@@ -427,7 +459,7 @@ pub struct Failpoint(pub Option<usize>);
 /// from the old tree (their bytes are not rewritten), changed files written — and then swapped
 /// with `out` in one rename. A run that changes nothing touches nothing.
 pub fn write(out: &Path, tree: &Tree, force: bool) -> Result<Stats, EmitError> {
-    write_with(out, tree, force, Failpoint::default())
+    write_with(out, tree, force, Failpoint::default(), None)
 }
 
 pub fn write_with(
@@ -435,6 +467,7 @@ pub fn write_with(
     tree: &Tree,
     force: bool,
     failpoint: Failpoint,
+    fingerprint: Option<u64>,
 ) -> Result<Stats, EmitError> {
     if let Some(bad) = tree.keys().find(|p| !is_contained(p)) {
         return Err(EmitError::Escape { path: bad.clone() });
@@ -469,7 +502,7 @@ pub fn write_with(
         .keys()
         .filter(|p| !tree.contains_key(*p))
         .collect();
-    let manifest = manifest_text(&entries, &hashes);
+    let manifest = manifest_text(&entries, &hashes, fingerprint);
     let manifest_same =
         fs::read_to_string(out.join(MANIFEST)).ok().as_deref() == Some(manifest.as_str());
     let mut stats = Stats {
@@ -540,13 +573,20 @@ pub fn write_with(
 }
 
 /// One line per file: path, hash (hex) and size, tab-separated.
-fn manifest_text(entries: &[(&String, &Content)], hashes: &[u64]) -> String {
+fn manifest_text(
+    entries: &[(&String, &Content)],
+    hashes: &[u64],
+    fingerprint: Option<u64>,
+) -> String {
     let lines: Vec<String> = entries
         .iter()
         .zip(hashes)
         .map(|((rel, c), h)| format!("{rel}\t{h:016x}\t{}\n", c.len()))
         .collect();
     let mut manifest = String::from(MANIFEST_HEADER);
+    if let Some(f) = fingerprint {
+        manifest.push_str(&format!("# fingerprint\t{f:016x}\n"));
+    }
     manifest.extend(lines);
     manifest
 }

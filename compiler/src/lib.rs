@@ -95,6 +95,26 @@ pub fn compile(paths: &[PathBuf], options: Options) -> Result<Compilation, load:
     Ok(compile_loaded(loaded, diags, options))
 }
 
+/// A fingerprint of what a build's output depends on: `salt` (the compiler and the flags) and
+/// the bytes of every file the program reads, in load order. `None` when the input cannot be
+/// loaded cleanly (then there is nothing to compare: build normally).
+pub fn fingerprint(paths: &[PathBuf], options: &Options, salt: u64) -> Option<u64> {
+    let mut diags = Diagnostics::default();
+    let loaded = load::load(paths, options.load, &mut diags).ok()?;
+    if diags.has_errors() {
+        return None;
+    }
+    let mut all = format!("{salt:016x}");
+    for (_, f) in loaded.sources.files() {
+        all.push_str(&format!(
+            ":{:016x}:{}",
+            emit::hash_bytes(f.text.as_bytes()),
+            f.text.len()
+        ));
+    }
+    Some(emit::hash_bytes(all.as_bytes()))
+}
+
 /// Compile one source given as text (it can import standard modules only). Used by the fuzz
 /// targets and by tools that hold the text in memory.
 pub fn compile_source(name: &str, text: &str, options: Options) -> Compilation {

@@ -155,7 +155,7 @@ pub fn load_source(name: &str, text: &str, diags: &mut Diagnostics) -> Loaded {
 }
 
 /// A file, or every `.topo` file below a folder, sorted by path.
-fn topo_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
+pub fn topo_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
     let meta = std::fs::metadata(path).map_err(|error| LoadError {
         path: path.to_path_buf(),
         error,

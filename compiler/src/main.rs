@@ -181,7 +181,45 @@ fn main() -> ExitCode {
     }
 }
 
+/// What the output depends on besides the input files: the compiler itself and the flags that
+/// shape the output. Hashing the binary makes a rebuilt compiler invalidate old output.
+fn salt(args: &BuildArgs) -> u64 {
+    let exe = std::env::current_exe()
+        .and_then(std::fs::read)
+        .unwrap_or_default();
+    let flags = format!(
+        "{:?}|{:?}|{:?}|{:?}|{:?}|{}|{}",
+        args.layout as u8,
+        args.target as u8,
+        args.argocd,
+        args.clusters,
+        args.shard.map(|s| (s.index, s.count)),
+        args.common.allow_imports_outside,
+        args.common.deny.len()
+    );
+    emit::hash_bytes(&exe) ^ emit::hash_bytes(flags.as_bytes()).rotate_left(1)
+}
+
 fn build(args: &BuildArgs) -> ExitCode {
+    // A rebuild with unchanged inputs, compiler and flags into an untouched output would write
+    // the same bytes: stop after loading, as build systems do for a no-op.
+    let fingerprint = {
+        let options = Options {
+            load: args.common.load_options(),
+            ..Options::default()
+        };
+        topoc::fingerprint(&args.common.paths, &options, salt(args))
+    };
+    let fresh_depfile = args.depfile.as_ref().is_none_or(|d| d.exists());
+    if let Some(f) = fingerprint.filter(|_| !args.check && fresh_depfile) {
+        if emit::up_to_date(&args.out, f) {
+            eprintln!(
+                "topoc: {} is up to date (no input, flag or compiler change)",
+                args.out.display()
+            );
+            return ExitCode::SUCCESS;
+        }
+    }
     let options = Options {
         render: true,
         layout: args.layout,
@@ -234,6 +272,7 @@ fn build(args: &BuildArgs) -> ExitCode {
         &tree,
         args.force,
         emit::Failpoint(args.failpoint_after),
+        fingerprint,
     ) {
         Ok(stats) => {
             eprintln!(

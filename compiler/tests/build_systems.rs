@@ -135,16 +135,25 @@ fn rebuilds_only_when_an_input_changes(tool: &str, dir: &Path, path: &str, up_to
         text(&o)
     };
     let first = run();
-    assert!(first.contains("topoc build"), "{tool} did not run topoc:\n{first}");
+    assert!(
+        first.contains("topoc build"),
+        "{tool} did not run topoc:\n{first}"
+    );
     let second = run();
-    assert!(second.contains(up_to_date), "{tool} ran again with nothing changed:\n{second}");
+    assert!(
+        second.contains(up_to_date),
+        "{tool} ran again with nothing changed:\n{second}"
+    );
     // A later modification time than the output's, whatever the file system's resolution.
     let clusters = dir.join("topology/clusters.topo");
     let text_before = fs::read_to_string(&clusters).expect("read");
     std::thread::sleep(std::time::Duration::from_millis(1100));
     fs::write(&clusters, format!("{text_before}\n# edited\n")).expect("edit clusters.topo");
     let third = run();
-    assert!(third.contains("topoc build"), "{tool} missed the edit of an imported file:\n{third}");
+    assert!(
+        third.contains("topoc build"),
+        "{tool} missed the edit of an imported file:\n{third}"
+    );
 }
 
 #[test]
@@ -159,6 +168,7 @@ fn make_rebuilds_from_the_depfile() {
     fs::write(
         tmp.join("Makefile"),
         "out/fleet: $(wildcard topology/*.topo)\n\
+         \tmkdir -p $(@D)\n\
          \ttopoc build topology --out $@ --depfile $@.d\n\
          \ttouch $@\n\
          \n\
@@ -168,7 +178,12 @@ fn make_rebuilds_from_the_depfile() {
     rebuilds_only_when_an_input_changes("make", &tmp, &path, "is up to date");
     assert_same(
         "make",
-        &topoc_build(&tmp, "make", &[tmp.join("topology").to_str().expect("utf-8")], false),
+        &topoc_build(
+            &tmp,
+            "make",
+            &[tmp.join("topology").to_str().expect("utf-8")],
+            false,
+        ),
         &tree(&tmp.join("out/fleet"), false),
     );
 }
@@ -197,7 +212,12 @@ fn ninja_rebuilds_from_the_depfile() {
     rebuilds_only_when_an_input_changes("ninja", &tmp, &path, "no work to do");
     assert_same(
         "ninja",
-        &topoc_build(&tmp, "ninja", &[tmp.join("topology").to_str().expect("utf-8")], false),
+        &topoc_build(
+            &tmp,
+            "ninja",
+            &[tmp.join("topology").to_str().expect("utf-8")],
+            false,
+        ),
         &tree(&tmp.join("out/fleet"), false),
     );
 }
