@@ -357,6 +357,10 @@ impl Manifest {
     /// Whether the file on disk still holds `content`: by the recorded hash and size when the
     /// file is no newer than the record, by its bytes otherwise.
     fn unchanged(&self, out: &Path, rel: &str, content: &Content, hash: u64) -> bool {
+        // Only files an earlier run wrote can be unchanged; a first build stats nothing.
+        if !self.files.contains_key(rel) {
+            return false;
+        }
         let path = out.join(rel);
         let Ok(meta) = fs::metadata(&path) else {
             return false;
@@ -403,6 +407,21 @@ fn read_manifest(out: &Path) -> Result<Option<Manifest>, EmitError> {
         m.files.insert(rel.to_string(), hash.zip(size));
     }
     Ok(Some(m))
+}
+
+/// Write one file: a single chunk straight from memory, several through one buffer.
+fn write_content(target: &Path, content: &Content) -> Result<(), EmitError> {
+    match content.chunks.as_slice() {
+        [one] => fs::write(target, one.as_bytes()).map_err(io_err(target)),
+        _ => {
+            let file = fs::File::create(target).map_err(io_err(target))?;
+            let mut w = io::BufWriter::with_capacity(1 << 16, file);
+            content
+                .write_to(&mut w)
+                .and_then(|()| std::io::Write::flush(&mut w))
+                .map_err(io_err(target))
+        }
+    }
 }
 
 /// `DIR.SUFFIX` beside `DIR`: on the same filesystem, so renames between them are atomic.
@@ -523,22 +542,28 @@ pub fn write_with(
 
     let staging = sibling(out, "topoc-staging");
     fs::create_dir_all(&staging).map_err(io_err(&staging))?;
+    // Folders first, each once: at fleet scale there are a few hundred folders for hundreds
+    // of thousands of files.
+    let mut dirs: Vec<&str> = entries
+        .iter()
+        .filter_map(|(rel, _)| rel.rsplit_once('/').map(|(d, _)| d))
+        .collect();
+    dirs.dedup();
+    dirs.sort_unstable();
+    dirs.dedup();
+    for d in dirs {
+        let dir = staging.join(d);
+        fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+    }
     let staged = std::sync::atomic::AtomicUsize::new(0);
     let results: Vec<Result<(), EmitError>> = entries
         .par_iter()
         .zip(unchanged.par_iter())
         .map(|((rel, text), &same)| {
             let target = staging.join(rel);
-            if let Some(dir) = target.parent() {
-                fs::create_dir_all(dir).map_err(io_err(dir))?;
-            }
             let linked = same && fs::hard_link(out.join(rel), &target).is_ok();
             if !linked {
-                let file = fs::File::create(&target).map_err(io_err(&target))?;
-                let mut w = io::BufWriter::with_capacity(1 << 16, file);
-                text.write_to(&mut w)
-                    .and_then(|()| std::io::Write::flush(&mut w))
-                    .map_err(io_err(&target))?;
+                write_content(&target, text)?;
             }
             let n = staged.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
             if failpoint.0.is_some_and(|limit| n >= limit) {
