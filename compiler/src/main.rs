@@ -262,7 +262,11 @@ fn build(args: &BuildArgs) -> ExitCode {
         };
     }
     if let Some(path) = &args.depfile {
-        if let Err(e) = std::fs::write(path, emit::depfile(&args.out, &c.inputs)) {
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+        let written = dir
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::write(path, emit::depfile(&args.out, &c.inputs)));
+        if let Err(e) = written {
             eprintln!("error: cannot write {}: {e}", path.display());
             return ExitCode::from(EXIT_IO);
         }
