@@ -609,7 +609,9 @@ fn affected_lists_what_a_change_touches() {
 fn a_hand_edited_output_file_is_rewritten() {
     let tmp = support::tempdir("handedit");
     let src = example("gloo-distribution");
-    assert!(topoc(&tmp, &["build", &src, "--out", "out"]).status.success());
+    assert!(topoc(&tmp, &["build", &src, "--out", "out"])
+        .status
+        .success());
     let file = tmp.join("out/west/httpbin/upstream-httpbin.yaml");
     let original = fs::read_to_string(&file).expect("read");
     std::thread::sleep(std::time::Duration::from_millis(20));
@@ -631,7 +633,8 @@ fn symlink_loops_are_reported() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("loop"), "{}", stderr(&o));
     fs::remove_file(tmp.join("src/sub/loop")).expect("unlink");
-    std::os::unix::fs::symlink(tmp.join("src/a.topo"), tmp.join("src/sub/linked.topo")).expect("symlink");
+    std::os::unix::fs::symlink(tmp.join("src/a.topo"), tmp.join("src/sub/linked.topo"))
+        .expect("symlink");
     fs::write(tmp.join("src/a.topo"), "cluster east { }\n").expect("write");
     let o = topoc(&tmp, &["check", "src", "--message-format", "json"]);
     // The same file through a link is loaded once (canonical path), so no duplicate cluster.
