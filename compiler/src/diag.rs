@@ -97,6 +97,14 @@ codes! {
         FeatureTooNew = "E0345", Error, "feature not available in the cluster's Gateway API version";
         NotDistributable = "E0360", Error, "the Gloo relay cannot distribute this";
     RelayWithoutManagement = "E0361", Error, "the relay target needs a management cluster";
+    GlooEdgeListener = "E0370", Error, "Gloo Edge target: listener protocol other than HTTP or HTTPS";
+    GlooEdgeCertificates = "E0371", Error, "Gloo Edge target: more than one certificate on a listener";
+    GlooEdgeMirrors = "E0372", Error, "Gloo Edge target: more than one mirror in a rule";
+    GlooEdgeHttpRedirect = "E0373", Error, "Gloo Edge target: redirect from HTTPS to plain HTTP";
+    GlooEdgeHostHeader = "E0374", Error, "Gloo Edge target: header modifier on the Host header";
+    GlooEdgeNotGloo = "E0375", Error, "Gloo Edge target: cluster does not run Gloo";
+    GlooEdgeSharedPort = "E0376", Error, "Gloo Edge target: two gateways on one port of the proxy";
+    GlooEdgeUpstreamName = "E0377", Error, "Gloo Edge target: upstream named like a Service backend's upstream";
     TemplateError = "E0401", Error, "a standard template failed to render valid YAML";
         LandsNowhere = "W0301", Warning, "definition lands in no cluster";
     GatewayNameTooLong = "W0310", Warning, "gateway name longer than 63 characters";

@@ -61,6 +61,9 @@ pub enum Target {
     /// One management-cluster bundle for Gloo Mesh's relay: every object annotated with
     /// `gloo.solo.io/distribute-to` (seed 000), gateways in the `gloo-gateway-distribute` class.
     Relay,
+    /// One folder per cluster in the Gloo Edge API (seed 004): `gateway.solo.io/v1` Gateways
+    /// and VirtualServices, `gloo.solo.io/v1` Upstreams and UpstreamGroups.
+    GlooEdge,
 }
 
 /// The result of a run: every diagnostic and, when there was no error, the output tree.
@@ -128,6 +131,7 @@ fn compile_loaded(loaded: load::Loaded, mut diags: Diagnostics, options: Options
             let rendered = match options.target {
                 Target::Clusters => render::render(&program, &placement, &uses),
                 Target::Relay => render::relay::render(&program, &placement),
+                Target::GlooEdge => render::gloo_edge::render(&program, &placement, &attachments),
             };
             let rendered = rendered.and_then(|bundles| {
                 let argocd = options

@@ -115,7 +115,8 @@ struct BuildArgs {
     #[arg(long)]
     check: bool,
     /// `clusters`: one folder per cluster; `relay`: one management-cluster bundle annotated for
-    /// Gloo Mesh's relay (`gloo.solo.io/distribute-to`).
+    /// Gloo Mesh's relay (`gloo.solo.io/distribute-to`); `gloo-edge`: one folder per cluster in
+    /// the Gloo Edge API (Gateway, VirtualService, Upstream, UpstreamGroup).
     #[arg(long, value_enum, default_value_t = topoc::Target::Clusters)]
     target: topoc::Target,
     /// Also write `_argocd/applicationset.yaml`: an ArgoCD ApplicationSet deploying

@@ -20,6 +20,18 @@ const TEMPLATES: &[(&str, &str)] = &[
         "applicationset.yaml.tera",
         include_str!("../../stdlib/templates/applicationset.yaml.tera"),
     ),
+    (
+        "gloo-edge-gateway.yaml.tera",
+        include_str!("../../stdlib/templates/gloo-edge-gateway.yaml.tera"),
+    ),
+    (
+        "virtualservice.yaml.tera",
+        include_str!("../../stdlib/templates/virtualservice.yaml.tera"),
+    ),
+    (
+        "upstreamgroup.yaml.tera",
+        include_str!("../../stdlib/templates/upstreamgroup.yaml.tera"),
+    ),
 ];
 
 pub fn module(name: &str) -> Option<&'static str> {

@@ -9,7 +9,7 @@ use crate::model::*;
 use crate::yaml;
 
 /// Render a template and parse the result; `what` names the definition for error messages.
-fn render_template(
+pub(super) fn render_template(
     cx: &Cx<'_>,
     template: &str,
     what: &str,
