@@ -18,6 +18,7 @@
 
 pub mod attach;
 pub mod check;
+pub mod consul;
 pub mod diag;
 pub mod emit;
 pub mod fuzzing;
@@ -50,6 +51,9 @@ pub struct Options {
     pub target: Target,
     /// Also write an ArgoCD ApplicationSet that deploys every cluster folder.
     pub argocd: Option<render::argocd::ArgoCd>,
+    /// Write each cluster's objects as a `consul kv import` file instead of YAML manifests
+    /// (`--store consul`, Gloo Edge only).
+    pub consul: Option<consul::ConsulKv>,
 }
 
 /// Where the output goes.
@@ -141,9 +145,14 @@ fn compile_loaded(loaded: load::Loaded, mut diags: Diagnostics, options: Options
                 Ok((bundles, argocd.transpose().map_err(|e| vec![e])?))
             });
             match rendered {
-                Ok((bundles, argocd)) => {
-                    tree = Some(emit::plan(&bundles, argocd.as_ref(), options.layout))
-                }
+                Ok((bundles, argocd)) => match &options.consul {
+                    // The key/value layout replaces the manifests; main.rs refuses --argocd.
+                    Some(kv) => match consul::tree(&bundles, kv) {
+                        Ok(t) => tree = Some(t),
+                        Err(e) => diags.push(template_diagnostic(&mut sources, e)),
+                    },
+                    None => tree = Some(emit::plan(&bundles, argocd.as_ref(), options.layout)),
+                },
                 Err(errors) => {
                     for e in errors {
                         diags.push(template_diagnostic(&mut sources, e));
