@@ -103,6 +103,14 @@ codes! {
     NoControlPlane = "E0353", Error, "control-plane revision not installed in the cluster";
     GatewayPortConflict = "E0354", Error, "two service ports of a gateway with the same name or number";
     TrustDomainMismatch = "E0355", Error, "mesh-config trust domain not repeated on the cluster entry";
+    GlooEdgeListener = "E0370", Error, "Gloo Edge target: listener protocol other than HTTP or HTTPS";
+    GlooEdgeCertificates = "E0371", Error, "Gloo Edge target: more than one certificate on a listener";
+    GlooEdgeMirrors = "E0372", Error, "Gloo Edge target: more than one mirror in a rule";
+    GlooEdgeHttpRedirect = "E0373", Error, "Gloo Edge target: redirect from HTTPS to plain HTTP";
+    GlooEdgeHostHeader = "E0374", Error, "Gloo Edge target: header modifier on the Host header";
+    GlooEdgeNotGloo = "E0375", Error, "Gloo Edge target: cluster does not run Gloo";
+    GlooEdgeSharedPort = "E0376", Error, "Gloo Edge target: two gateways on one port of the proxy";
+    GlooEdgeUpstreamName = "E0377", Error, "Gloo Edge target: upstream named like a Service backend's upstream";
     TemplateError = "E0401", Error, "a standard template failed to render valid YAML";
         LandsNowhere = "W0301", Warning, "definition lands in no cluster";
     GatewayNameTooLong = "W0310", Warning, "gateway name longer than 63 characters";

@@ -200,11 +200,15 @@ pub fn plan(
     tree
 }
 
-/// The cluster a planned path belongs to: `<cluster>/...` or `<cluster>.yaml`.
+/// The cluster a planned path belongs to: `<cluster>/...`, `<cluster>.yaml` or
+/// `<cluster>.consul.json` (`--store consul`).
 pub fn cluster_of(path: &str) -> &str {
     match path.split_once('/') {
         Some((cluster, _)) => cluster,
-        None => path.strip_suffix(".yaml").unwrap_or(path),
+        None => path
+            .strip_suffix(".yaml")
+            .or_else(|| path.strip_suffix(crate::consul::SUFFIX))
+            .unwrap_or(path),
     }
 }
 

@@ -47,4 +47,24 @@ pub fn pipeline(data: &[u8]) {
             );
         }
     }
+    // The Gloo Edge target, written to Consul, lowers the same program another way.
+    let edge = compile_source(
+        "fuzz.topo",
+        &text,
+        Options {
+            render: true,
+            target: crate::Target::GlooEdge,
+            consul: Some(crate::consul::ConsulKv::default()),
+            ..Options::default()
+        },
+    );
+    if let Some(tree) = &edge.tree {
+        assert!(!edge.has_errors(), "a tree is produced only without errors");
+        for path in tree.keys() {
+            assert!(
+                !path.contains('/') && path.ends_with(crate::consul::SUFFIX),
+                "path {path} is not a cluster's Consul file"
+            );
+        }
+    }
 }

@@ -18,6 +18,7 @@
 
 pub mod attach;
 pub mod check;
+pub mod consul;
 pub mod diag;
 pub mod emit;
 pub mod fuzzing;
@@ -51,6 +52,9 @@ pub struct Options {
     pub target: Target,
     /// Also write an ArgoCD ApplicationSet that deploys every cluster folder.
     pub argocd: Option<render::argocd::ArgoCd>,
+    /// Write each cluster's objects as a `consul kv import` file instead of YAML manifests
+    /// (`--store consul`, Gloo Edge only).
+    pub consul: Option<consul::ConsulKv>,
 }
 
 /// Where the output goes.
@@ -62,6 +66,9 @@ pub enum Target {
     /// One management-cluster bundle for Gloo Mesh's relay: every object annotated with
     /// `gloo.solo.io/distribute-to` (seed 000), gateways in the `gloo-gateway-distribute` class.
     Relay,
+    /// One folder per cluster in the Gloo Edge API (seed 004): `gateway.solo.io/v1` Gateways
+    /// and VirtualServices, `gloo.solo.io/v1` Upstreams and UpstreamGroups.
+    GlooEdge,
 }
 
 /// The result of a run: every diagnostic and, when there was no error, the output tree.
@@ -154,6 +161,7 @@ fn compile_loaded(loaded: load::Loaded, mut diags: Diagnostics, options: Options
             let rendered = match options.target {
                 Target::Clusters => render::render(&program, &placement, &uses),
                 Target::Relay => render::relay::render(&program, &placement),
+                Target::GlooEdge => render::gloo_edge::render(&program, &placement, &attachments),
             };
             let rendered = rendered.and_then(|bundles| {
                 let argocd = options
@@ -163,9 +171,14 @@ fn compile_loaded(loaded: load::Loaded, mut diags: Diagnostics, options: Options
                 Ok((bundles, argocd.transpose().map_err(|e| vec![e])?))
             });
             match rendered {
-                Ok((bundles, argocd)) => {
-                    tree = Some(emit::plan(&bundles, argocd.as_ref(), options.layout))
-                }
+                Ok((bundles, argocd)) => match &options.consul {
+                    // The key/value layout replaces the manifests; main.rs refuses --argocd.
+                    Some(kv) => match consul::tree(&bundles, kv) {
+                        Ok(t) => tree = Some(t),
+                        Err(e) => diags.push(template_diagnostic(&mut sources, e)),
+                    },
+                    None => tree = Some(emit::plan(&bundles, argocd.as_ref(), options.layout)),
+                },
                 Err(errors) => {
                     for e in errors {
                         diags.push(template_diagnostic(&mut sources, e));

@@ -41,6 +41,15 @@ enum MessageFormat {
     Json,
 }
 
+/// Where the objects are written for the gateway to read them.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Store {
+    /// YAML manifests for the Kubernetes API (`--layout`).
+    Kubernetes,
+    /// Per cluster, a `consul kv import` file `DIR/<cluster>.consul.json` (Gloo Edge on Consul).
+    Consul,
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Lint {
     /// Treat every warning as an error.
@@ -115,9 +124,17 @@ struct BuildArgs {
     #[arg(long)]
     check: bool,
     /// `clusters`: one folder per cluster; `relay`: one management-cluster bundle annotated for
-    /// Gloo Mesh's relay (`gloo.solo.io/distribute-to`).
+    /// Gloo Mesh's relay (`gloo.solo.io/distribute-to`); `gloo-edge`: one folder per cluster in
+    /// the Gloo Edge API (Gateway, VirtualService, Upstream, UpstreamGroup).
     #[arg(long, value_enum, default_value_t = topoc::Target::Clusters)]
     target: topoc::Target,
+    /// `kubernetes`: YAML manifests; `consul`: instead, per cluster, DIR/<cluster>.consul.json
+    /// for `consul kv import` (needs `--target gloo-edge`).
+    #[arg(long, value_enum, default_value_t = Store::Kubernetes)]
+    store: Store,
+    /// The key prefix of `--store consul`: Gloo's `consulKvSource.rootKey`.
+    #[arg(long, value_name = "PREFIX")]
+    consul_root: Option<String>,
     /// Also write `_argocd/applicationset.yaml`: an ArgoCD ApplicationSet deploying
     /// PATH_PREFIX/<cluster> of REPO_URL into each cluster.
     #[arg(long, value_name = "REPO_URL[,PATH_PREFIX]", value_parser = topoc::render::argocd::ArgoCd::parse)]
@@ -188,10 +205,11 @@ fn salt(args: &BuildArgs) -> u64 {
         .and_then(std::fs::read)
         .unwrap_or_default();
     let flags = format!(
-        "{:?}|{:?}|{:?}|{:?}|{:?}|{}|{}",
+        "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{}|{}",
         args.layout as u8,
         args.target as u8,
         args.argocd,
+        (args.store as u8, &args.consul_root),
         args.clusters,
         args.shard.map(|s| (s.index, s.count)),
         args.common.allow_imports_outside,
@@ -201,6 +219,13 @@ fn salt(args: &BuildArgs) -> u64 {
 }
 
 fn build(args: &BuildArgs) -> ExitCode {
+    let consul = match consul_store(args) {
+        Ok(c) => c,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(EXIT_IO);
+        }
+    };
     // A rebuild with unchanged inputs, compiler and flags into an untouched output would write
     // the same bytes: stop after loading, as build systems do for a no-op.
     let fingerprint = {
@@ -226,6 +251,7 @@ fn build(args: &BuildArgs) -> ExitCode {
         load: args.common.load_options(),
         target: args.target,
         argocd: args.argocd.clone(),
+        consul,
     };
     let Some(c) = run(&args.common, options) else {
         return ExitCode::from(EXIT_IO);
@@ -293,6 +319,28 @@ fn build(args: &BuildArgs) -> ExitCode {
             eprintln!("error: {e}");
             ExitCode::from(EXIT_IO)
         }
+    }
+}
+
+/// `--store consul` and `--consul-root`, checked against the flags they go with.
+fn consul_store(args: &BuildArgs) -> Result<Option<topoc::consul::ConsulKv>, String> {
+    match args.store {
+        Store::Kubernetes => match &args.consul_root {
+            Some(_) => Err("--consul-root needs --store consul".into()),
+            None => Ok(None),
+        },
+        Store::Consul if args.target != topoc::Target::GlooEdge => Err(
+            "--store consul needs --target gloo-edge: Gloo Edge is what reads its configuration from Consul".into(),
+        ),
+        Store::Consul if args.argocd.is_some() => {
+            Err("--argocd deploys Kubernetes manifests; it cannot go with --store consul".into())
+        }
+        Store::Consul => topoc::consul::ConsulKv::with_root(
+            args.consul_root
+                .as_deref()
+                .unwrap_or(topoc::consul::DEFAULT_ROOT),
+        )
+        .map(Some),
     }
 }
 

@@ -29,6 +29,18 @@ const TEMPLATES: &[(&str, &str)] = &[
         "gatewaylifecyclemanager.yaml.tera",
         include_str!("../../stdlib/templates/gatewaylifecyclemanager.yaml.tera"),
     ),
+    (
+        "gloo-edge-gateway.yaml.tera",
+        include_str!("../../stdlib/templates/gloo-edge-gateway.yaml.tera"),
+    ),
+    (
+        "virtualservice.yaml.tera",
+        include_str!("../../stdlib/templates/virtualservice.yaml.tera"),
+    ),
+    (
+        "upstreamgroup.yaml.tera",
+        include_str!("../../stdlib/templates/upstreamgroup.yaml.tera"),
+    ),
 ];
 
 pub fn module(name: &str) -> Option<&'static str> {

@@ -50,7 +50,8 @@ fn blocks(markdown: &str) -> Vec<Block> {
 }
 
 /// Compile one program given as text; its diagnostics' codes and severities. A block marked
-/// `topo,relay` is compiled as `topoc build --target relay` compiles it.
+/// `topo,relay` is compiled as `topoc build --target relay` compiles it, `topo,edge` as
+/// `topoc build --target gloo-edge`.
 fn compile_text(dir: &Path, name: &str, text: &str) -> Vec<(Code, Severity)> {
     compile_block(dir, name, text, "topo")
 }
@@ -60,6 +61,8 @@ fn compile_block(dir: &Path, name: &str, text: &str, info: &str) -> Vec<(Code, S
     fs::write(&path, text).expect("write block");
     let target = if info.split(',').any(|w| w == "relay") {
         topoc::Target::Relay
+    } else if info.split(',').any(|w| w == "edge") {
+        topoc::Target::GlooEdge
     } else {
         topoc::Target::Clusters
     };
@@ -99,11 +102,14 @@ fn every_topo_block_in_docs_compiles() {
         for (i, b) in blocks(&markdown).into_iter().enumerate() {
             let errors = match b.info.as_str() {
                 "topo" | "topo,fail" => compile_text(&tmp, &format!("block{i}.topo"), &b.text),
+                "topo,edge" | "topo,edge,fail" => {
+                    compile_block(&tmp, &format!("block{i}.topo"), &b.text, &b.info)
+                }
                 _ => continue,
             };
             compiled += 1;
             let n_errors = errors.iter().filter(|(_, s)| *s == Severity::Error).count();
-            let want_fail = b.info == "topo,fail";
+            let want_fail = b.info.ends_with(",fail");
             if want_fail != (n_errors > 0) {
                 failures.push_str(&format!(
                     "{}:{}: expected {}, got {:?}\n",

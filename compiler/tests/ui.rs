@@ -45,7 +45,8 @@ fn ui_cases_match_their_snapshots() {
     let mut failures = String::new();
     let mut seen_codes = BTreeSet::new();
     for (fail_required, case) in all {
-        // A first line `# target: relay` checks the case as `--target relay` does.
+        // A first line `# target: relay` checks the case as `--target relay` does (and
+        // `# target: gloo-edge` as `--target gloo-edge`).
         let first = fs::read_to_string(case)
             .unwrap_or_default()
             .lines()
@@ -54,6 +55,8 @@ fn ui_cases_match_their_snapshots() {
             .to_string();
         let target = if first.trim() == "# target: relay" {
             topoc::Target::Relay
+        } else if first.trim() == "# target: gloo-edge" {
+            topoc::Target::GlooEdge
         } else {
             topoc::Target::Clusters
         };

@@ -4,6 +4,7 @@
 mod attachment;
 mod coverage;
 mod filters;
+mod gloo_edge;
 mod grants;
 mod hostnames;
 mod implementation;
@@ -17,6 +18,8 @@ mod ports;
 mod precedence;
 mod relay;
 mod versions;
+
+pub use filters::millis as duration_millis;
 
 use crate::diag::Diagnostics;
 use crate::graph::DepGraph;
@@ -47,10 +50,17 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
     limits::check(input, diags);
     implementation::check(input, diags);
     precedence::check(input, diags);
-    grants::check(input, diags);
-    versions::check(input, diags);
+    // Gloo Edge has neither ReferenceGrants nor Gateway API CRDs: grants and API versions
+    // do not apply to what it receives.
+    if input.target != crate::Target::GlooEdge {
+        grants::check(input, diags);
+        versions::check(input, diags);
+    }
     if input.target == crate::Target::Relay {
         relay::check(input, diags);
     }
     install::check(input, diags);
+    if input.target == crate::Target::GlooEdge {
+        gloo_edge::check(input, diags);
+    }
 }

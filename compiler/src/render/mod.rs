@@ -7,6 +7,7 @@
 pub mod argocd;
 mod gateway_api;
 mod gloo;
+pub mod gloo_edge;
 mod istio;
 pub mod relay;
 
