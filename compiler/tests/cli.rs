@@ -411,6 +411,8 @@ fn a_killed_build_leaves_the_old_output_whole() {
 }
 
 /// An output location that cannot be written gives a clear error and leaves the old output.
+/// Root ignores permission bits, so the folder is made immutable (`chattr +i`, which binds root
+/// too) where the filesystem supports it, and read-only otherwise.
 #[test]
 fn unwritable_output_location_is_an_error_and_keeps_the_old_output() {
     use std::os::unix::fs::PermissionsExt;
@@ -422,10 +424,17 @@ fn unwritable_output_location_is_an_error_and_keeps_the_old_output() {
     );
     assert!(ok.status.success(), "{}", stderr(&ok));
     let old = support::read_tree(&tmp.join("parent/out"));
-    fs::set_permissions(tmp.join("parent"), fs::Permissions::from_mode(0o555)).expect("chmod");
-    let probe = tmp.join("parent/probe");
-    let writable_anyway = fs::write(&probe, "x").is_ok(); // root ignores permissions
-    let _ = fs::remove_file(&probe);
+    let parent = tmp.join("parent");
+    let immutable = Command::new("chattr")
+        .arg("+i")
+        .arg(&parent)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !immutable {
+        fs::set_permissions(&parent, fs::Permissions::from_mode(0o555)).expect("chmod");
+    }
+    let probe_ok = fs::write(parent.join("probe"), "x").is_ok();
+    let _ = fs::remove_file(parent.join("probe"));
     let o = topoc(
         &tmp,
         &[
@@ -435,13 +444,23 @@ fn unwritable_output_location_is_an_error_and_keeps_the_old_output() {
             "parent/out",
         ],
     );
-    fs::set_permissions(tmp.join("parent"), fs::Permissions::from_mode(0o755)).expect("chmod back");
-    if writable_anyway {
-        eprintln!("skipping the read-only half: this user can write into read-only folders");
+    if immutable {
+        let _ = Command::new("chattr").arg("-i").arg(&parent).status();
+    } else {
+        fs::set_permissions(&parent, fs::Permissions::from_mode(0o755)).expect("chmod back");
+    }
+    if probe_ok {
+        eprintln!(
+            "skipping: this user can write into a read-only folder and chattr is unavailable"
+        );
     } else {
         assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
         assert!(stderr(&o).contains("cannot write"), "{}", stderr(&o));
-        assert_eq!(support::read_tree(&tmp.join("parent/out")), old);
+        assert_eq!(
+            support::read_tree(&tmp.join("parent/out")),
+            old,
+            "the old output is untouched"
+        );
     }
     let _ = fs::remove_dir_all(&tmp);
 }
