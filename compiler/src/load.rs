@@ -91,19 +91,11 @@ pub fn load(
             std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf())
         })
         .collect();
-    let mut loader = Loader {
-        sources: SourceMap::default(),
-        files: Vec::new(),
-        inputs: Vec::new(),
-        seen: HashMap::new(),
-        stack: Vec::new(),
-        display: HashMap::new(),
-        roots: if options.imports_outside {
-            None
-        } else {
-            Some(roots)
-        },
-    };
+    let mut loader = Loader::new(if options.imports_outside {
+        None
+    } else {
+        Some(roots)
+    });
     loader.load_stdlib(stdlib::PRELUDE, None, diags);
     let mut count = 0;
     for path in paths {
@@ -130,15 +122,7 @@ pub fn load(
 
 /// Load one source given as text, after the prelude. Nothing is read from disk.
 pub fn load_source(name: &str, text: &str, diags: &mut Diagnostics) -> Loaded {
-    let mut loader = Loader {
-        sources: SourceMap::default(),
-        files: Vec::new(),
-        inputs: Vec::new(),
-        seen: HashMap::new(),
-        stack: Vec::new(),
-        display: HashMap::new(),
-        roots: Some(Vec::new()),
-    };
+    let mut loader = Loader::new(Some(Vec::new()));
     loader.load_stdlib(stdlib::PRELUDE, None, diags);
     loader.add_parsed(
         Origin::Memory(name.to_string()),
@@ -198,6 +182,18 @@ fn normalize(path: &Path) -> PathBuf {
 }
 
 impl Loader {
+    fn new(roots: Option<Vec<PathBuf>>) -> Loader {
+        Loader {
+            sources: SourceMap::default(),
+            files: Vec::new(),
+            inputs: Vec::new(),
+            seen: HashMap::new(),
+            stack: Vec::new(),
+            display: HashMap::new(),
+            roots,
+        }
+    }
+
     fn add_parsed(
         &mut self,
         origin: Origin,

@@ -88,6 +88,25 @@ pub fn evaluate(p: &Program, d: &Spanned<Distribution>, diags: &mut Diagnostics)
     set
 }
 
+/// `to` as written, or every workload cluster when it is omitted.
+fn written_or_all(
+    p: &Program,
+    to: &Option<Spanned<Distribution>>,
+    at: crate::source::Span,
+    diags: &mut Diagnostics,
+) -> Placed {
+    written(p, to, diags).unwrap_or_else(|| {
+        let all = Spanned {
+            value: Distribution::All,
+            span: at,
+        };
+        Placed {
+            clusters: evaluate(p, &all, diags),
+            source: Source::Default,
+        }
+    })
+}
+
 fn written(
     p: &Program,
     to: &Option<Spanned<Distribution>>,
@@ -117,18 +136,7 @@ pub fn place(p: &Program, graph: &DepGraph, diags: &mut Diagnostics) -> Placemen
     out.gateways = p
         .gateways
         .iter()
-        .map(|g| {
-            written(p, &g.to, diags).unwrap_or_else(|| {
-                let all = Spanned {
-                    value: Distribution::All,
-                    span: g.meta.name.span,
-                };
-                Placed {
-                    clusters: evaluate(p, &all, diags),
-                    source: Source::Default,
-                }
-            })
-        })
+        .map(|g| written_or_all(p, &g.to, g.meta.name.span, diags))
         .collect();
 
     out.routes = p
@@ -182,18 +190,7 @@ pub fn place(p: &Program, graph: &DepGraph, diags: &mut Diagnostics) -> Placemen
     out.grants = p
         .grants
         .iter()
-        .map(|g| {
-            written(p, &g.to, diags).unwrap_or_else(|| {
-                let all = Spanned {
-                    value: Distribution::All,
-                    span: g.meta.name.span,
-                };
-                Placed {
-                    clusters: evaluate(p, &all, diags),
-                    source: Source::Default,
-                }
-            })
-        })
+        .map(|g| written_or_all(p, &g.to, g.meta.name.span, diags))
         .collect();
 
     // A gateway's class in each of its clusters, after the relay's workload-class rewrite.
