@@ -553,15 +553,7 @@ fn raw<'a>(cx: &mut Cx<'_, 'a>, v: &'a Value) -> Option<Json> {
             let mut ok = true;
             for (key, value) in entries {
                 if out.contains_key(&key.name) {
-                    cx.error(
-                        Diagnostic::new(
-                            Code::DuplicateAttribute,
-                            format!("key `{}` is set twice", key.name),
-                            key.span,
-                            "set again here",
-                        )
-                        .with_help("keep one of them"),
-                    );
+                    cx.key_set_twice(key);
                     ok = false;
                     continue;
                 }

@@ -115,6 +115,19 @@ impl<'t, 'a> Cx<'t, 'a> {
         v
     }
 
+    /// A map key given twice.
+    pub fn key_set_twice(&mut self, key: &Ident) {
+        self.error(
+            Diagnostic::new(
+                Code::DuplicateAttribute,
+                format!("key `{}` is set twice", key.name),
+                key.span,
+                "set again here",
+            )
+            .with_help("keep one of them"),
+        );
+    }
+
     pub fn wrong_type(&mut self, v: &Value, expected: &str) {
         self.error(
             Diagnostic::new(
@@ -264,15 +277,7 @@ impl<'t, 'a> Cx<'t, 'a> {
         let mut ok = true;
         for (key, value) in entries {
             if out.contains_key(&key.name) {
-                self.error(
-                    Diagnostic::new(
-                        Code::DuplicateAttribute,
-                        format!("key `{}` is set twice", key.name),
-                        key.span,
-                        "set again here",
-                    )
-                    .with_help("keep one of them"),
-                );
+                self.key_set_twice(key);
                 ok = false;
                 continue;
             }
@@ -299,15 +304,7 @@ impl<'t, 'a> Cx<'t, 'a> {
             if !known.contains(&key.name.as_str()) {
                 self.unknown_key(key, owner, known, "key");
             } else if out.insert(key.name.as_str(), value).is_some() {
-                self.error(
-                    Diagnostic::new(
-                        Code::DuplicateAttribute,
-                        format!("key `{}` is set twice", key.name),
-                        key.span,
-                        "set again here",
-                    )
-                    .with_help("keep one of them"),
-                );
+                self.key_set_twice(key);
             }
         }
         Some(out)
