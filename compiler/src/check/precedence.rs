@@ -39,26 +39,24 @@ fn key(m: Option<&Match>) -> String {
     )
 }
 
-/// Requests tie only on a hostname both routes claim alike: the Gateway API ranks a more
-/// specific hostname first, so `api.example.com` beats `*.example.com` or no hostname at all.
-fn hosts_tie(a: &Option<Vec<String>>, b: &Option<Vec<String>>) -> bool {
-    match (a, b) {
-        (None, None) => true,
-        (Some(a), Some(b)) => a.iter().any(|x| b.contains(x)),
-        _ => false,
-    }
-}
-
 pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
     let p = input.program;
-    // (gateway, listener, match key) → the routes (with hostnames and match span) using it.
-    type Users = Vec<(usize, Option<Vec<String>>, crate::source::Span)>;
-    let mut by_listener: BTreeMap<(u32, usize, String), Users> = BTreeMap::new();
+    // Requests tie only on a hostname both routes claim alike: the Gateway API ranks a more
+    // specific hostname first, so `api.example.com` beats `*.example.com` or no hostname at
+    // all. Bucketing by (gateway, listener, match, effective hostname) makes every pair in a
+    // bucket a tie, so no pairwise hostname comparison is needed (it was quadratic in the
+    // number of routes on a listener).
+    type Users = Vec<(usize, crate::source::Span)>;
+    let mut buckets: BTreeMap<(u32, usize, String, Option<String>), Users> = BTreeMap::new();
     for (ri, r) in p.routes.iter().enumerate() {
         for (pr, listeners) in r.parents.iter().zip(&input.attachments.routes[ri]) {
             for la in listeners {
                 let Standing::Attached(hosts) = &la.standing else {
                     continue;
+                };
+                let hosts: Vec<Option<String>> = match hosts {
+                    None => vec![None],
+                    Some(hs) => hs.iter().cloned().map(Some).collect(),
                 };
                 for rule in &r.rules {
                     let ms: Vec<Option<&Match>> = if rule.matches.is_empty() {
@@ -68,47 +66,55 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
                     };
                     for m in ms {
                         let span = m.and_then(|m| m.span).unwrap_or(rule.span);
-                        by_listener
-                            .entry((pr.gateway.0, la.listener, key(m)))
-                            .or_default()
-                            .push((ri, hosts.clone(), span));
+                        let k = key(m);
+                        for h in &hosts {
+                            buckets
+                                .entry((pr.gateway.0, la.listener, k.clone(), h.clone()))
+                                .or_default()
+                                .push((ri, span));
+                        }
                     }
                 }
             }
         }
     }
     let mut reported = std::collections::BTreeSet::new();
-    for ((gi, li, _), users) in &by_listener {
-        for (i, (ra, ha, _)) in users.iter().enumerate() {
-            for (rb, hb, span_b) in &users[i + 1..] {
-                if ra == rb || !hosts_tie(ha, hb) || !reported.insert((*ra.min(rb), *ra.max(rb))) {
-                    continue;
+    for ((gi, li, _, _), users) in &buckets {
+        for (i, (rb, span_b)) in users.iter().enumerate() {
+            // Report a route once per bucket, against the first earlier route it shares a
+            // cluster with: linear in the bucket's size.
+            let earlier = users[..i].iter().find(|(ra, _)| {
+                ra != rb && {
+                    let mut common = input.placement.routes[*ra].clusters.clone();
+                    common.intersect_with(&input.placement.routes[*rb].clusters);
+                    !common.is_clear()
                 }
-                let mut common = input.placement.routes[*ra].clusters.clone();
-                common.intersect_with(&input.placement.routes[*rb].clusters);
-                if common.is_clear() {
-                    continue;
-                }
-                let g = &p.gateways[*gi as usize];
-                let (a, b) = (&p.routes[*ra], &p.routes[*rb]);
-                diags.push(
-                    Diagnostic::new(
-                        Code::PrecedenceTie,
-                        format!(
-                            "routes `{}` and `{}` match the same requests on listener `{}` of gateway `{}` in {}",
-                            a.meta.name.text,
-                            b.meta.name.text,
-                            g.listeners[*li].name.text,
-                            g.meta.name.text,
-                            names(p, &common)
-                        ),
-                        *span_b,
-                        "identical match",
-                    )
-                    .with_label(a.meta.name.span, "the other route")
-                    .with_help("the older route wins, and creation times differ per cluster: make the matches differ (path, header, method), or merge the routes"),
-                );
+            });
+            let Some((ra, _)) = earlier else { continue };
+            if !reported.insert((*ra.min(rb), *ra.max(rb))) {
+                continue;
             }
+            let mut common = input.placement.routes[*ra].clusters.clone();
+            common.intersect_with(&input.placement.routes[*rb].clusters);
+            let g = &p.gateways[*gi as usize];
+            let (a, b) = (&p.routes[*ra], &p.routes[*rb]);
+            diags.push(
+                Diagnostic::new(
+                    Code::PrecedenceTie,
+                    format!(
+                        "routes `{}` and `{}` match the same requests on listener `{}` of gateway `{}` in {}",
+                        a.meta.name.text,
+                        b.meta.name.text,
+                        g.listeners[*li].name.text,
+                        g.meta.name.text,
+                        names(p, &common)
+                    ),
+                    *span_b,
+                    "identical match",
+                )
+                .with_label(a.meta.name.span, "the other route")
+                .with_help("the older route wins, and creation times differ per cluster: make the matches differ (path, header, method), or merge the routes"),
+            );
         }
     }
 }
