@@ -824,16 +824,11 @@ pub fn render(
     if !errors.is_empty() {
         return Err(errors);
     }
-    Ok(per_cluster
+    let per_cluster = per_cluster
         .into_iter()
-        .enumerate()
-        .filter(|(_, objects)| !objects.is_empty())
-        .map(|(i, objects)| ClusterBundle {
-            cluster: ClusterId(i as u32),
-            name: p.clusters[i].name.text.clone(),
-            objects: objects.into_values().collect(),
-        })
-        .collect())
+        .map(|objects| objects.into_values().collect())
+        .collect();
+    Ok(super::bundles(p, per_cluster))
 }
 
 #[cfg(test)]

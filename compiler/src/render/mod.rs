@@ -336,7 +336,12 @@ pub fn render(
     if !errors.is_empty() {
         return Err(errors);
     }
-    Ok(per_cluster
+    Ok(bundles(p, per_cluster))
+}
+
+/// The clusters that receive something, each with its objects sorted by path.
+pub(crate) fn bundles(p: &Program, per_cluster: Vec<Vec<Arc<Object>>>) -> Vec<ClusterBundle> {
+    per_cluster
         .into_iter()
         .enumerate()
         .filter(|(_, objects)| !objects.is_empty())
@@ -348,7 +353,7 @@ pub fn render(
                 objects,
             }
         })
-        .collect())
+        .collect()
 }
 
 /// Finish an object: canonical YAML and its identity.
