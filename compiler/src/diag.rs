@@ -14,6 +14,9 @@ use crate::source::{SourceMap, Span};
 pub enum Severity {
     Error,
     Warning,
+    /// Something worth knowing that is not a problem: never fails a run, not even with
+    /// `--deny warnings`.
+    Note,
 }
 
 macro_rules! codes {
@@ -120,6 +123,20 @@ codes! {
     RegexDialect = "W0314", Warning, "regular expression match depends on the implementation";
     ControlPlaneRevisionDiffers = "W0350", Warning, "gateway revision differs from its control-plane revision";
     EgressWithoutTlsPort = "W0351", Warning, "egress gateway without the `tls` port 15443";
+    GlooEdgeMesh = "E0378", Error, "Gloo Edge target: mesh routing";
+    VdSelectsNothing = "E0380", Error, "virtual destination selects no service";
+    VdPortNotOnService = "E0381", Error, "virtual destination port is not a port of a selected service";
+    VdOutsideMesh = "E0382", Error, "route uses a virtual destination in a cluster outside its mesh";
+    VdWithoutIstio = "E0383", Error, "virtual destination used from a gateway without Istio integration";
+    VdHostTaken = "E0384", Error, "two virtual destinations claim the same host in one mesh";
+    KumaMeshMismatch = "E0385", Error, "route and parent gateway in different Kuma meshes";
+    KumaGlobalZone = "E0386", Error, "Gateway API object placed in the Kuma global zone";
+    GammaAppProtocol = "E0387", Error, "GAMMA parent Service port without `appProtocol: http`";
+    GammaNameTooLong = "E0388", Error, "GAMMA route and parent names longer than 249 characters";
+    VdWithoutManagement = "E0389", Error, "virtual destination without a management cluster";
+    OutsideMesh = "E0390", Error, "definition lands in a cluster outside its mesh";
+    MeshOverlap = "E0391", Error, "cluster in two Istio meshes";
+    GammaConsumerRoute = "N0380", Note, "GAMMA consumer route: applies only to its own namespace's clients";
 }
 
 impl fmt::Display for Code {

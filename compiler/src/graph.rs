@@ -19,6 +19,8 @@ pub enum Node {
     Gateway(GatewayId),
     Route(RouteId),
     Secret(SecretId),
+    Mesh(MeshId),
+    VirtualDestination(VirtualDestinationId),
 }
 
 /// Why a user depends on something; `span` is the reference in the user's definition.
@@ -34,6 +36,8 @@ pub enum Edge {
     UpstreamService { span: Span },
     /// Gateway → its class.
     Class { span: Span },
+    /// Gateway or route → the mesh it joins.
+    Mesh { span: Span },
 }
 
 impl Edge {
@@ -43,7 +47,8 @@ impl Edge {
             | Edge::Backend { span }
             | Edge::Certificate { span }
             | Edge::UpstreamService { span }
-            | Edge::Class { span } => span,
+            | Edge::Class { span }
+            | Edge::Mesh { span } => span,
         }
     }
 }
@@ -63,6 +68,9 @@ impl DepGraph {
         ids(p.classes.len()).for_each(|i| g.node(Node::Class(ClassId(i))));
         ids(p.services.len()).for_each(|i| g.node(Node::Service(ServiceId(i))));
         ids(p.secrets.len()).for_each(|i| g.node(Node::Secret(SecretId(i))));
+        ids(p.meshes.len()).for_each(|i| g.node(Node::Mesh(MeshId(i))));
+        ids(p.virtual_destinations.len())
+            .for_each(|i| g.node(Node::VirtualDestination(VirtualDestinationId(i))));
         for (i, u) in p.upstreams.iter().enumerate() {
             let me = Node::Upstream(UpstreamId(i as u32));
             g.node(me);
@@ -86,6 +94,9 @@ impl DepGraph {
                     },
                 );
             }
+            if let Some(mesh) = &gw.mesh {
+                g.edge(me, Node::Mesh(mesh.value), Edge::Mesh { span: mesh.span });
+            }
             for l in &gw.listeners {
                 for cert in l.tls.iter().flat_map(|t| &t.certificates) {
                     g.edge(
@@ -106,12 +117,25 @@ impl DepGraph {
                     Edge::Parent { span: parent.span },
                 );
             }
+            for parent in &r.service_parents {
+                g.edge(
+                    me,
+                    Node::Service(parent.service),
+                    Edge::Parent { span: parent.span },
+                );
+            }
+            if let Some(mesh) = &r.mesh {
+                g.edge(me, Node::Mesh(mesh.value), Edge::Mesh { span: mesh.span });
+            }
             for rule in &r.rules {
                 let mirrors = rule.filters.mirrors.iter().map(|m| &m.backend);
                 for b in rule.backends.iter().chain(mirrors) {
                     let target = match &b.target {
                         BackendTarget::Upstream(u) => Node::Upstream(*u),
                         BackendTarget::Service { service, .. } => Node::Service(*service),
+                        BackendTarget::VirtualDestination { vd, .. } => {
+                            Node::VirtualDestination(*vd)
+                        }
                     };
                     g.edge(me, target, Edge::Backend { span: b.span });
                 }

@@ -25,6 +25,7 @@ pub mod fuzzing;
 pub mod graph;
 pub mod install;
 pub mod load;
+pub mod mesh;
 pub mod model;
 pub mod refs;
 pub mod render;

@@ -32,10 +32,14 @@ ids! {
     GatewayId;
     /// Index into [`Program::routes`].
     RouteId;
-        /// Index into [`Program::secrets`].
+    /// Index into [`Program::secrets`].
     SecretId;
     /// Index into [`Program::grants`].
     GrantId;
+    /// Index into [`Program::meshes`].
+    MeshId;
+    /// Index into [`Program::virtual_destinations`].
+    VirtualDestinationId;
 }
 
 /// A value with the span it was written at.
@@ -114,7 +118,11 @@ impl Vendor {
     /// The GatewayClass `controllerName`s the implementation serves.
     pub fn controllers(self) -> &'static [&'static str] {
         match self {
-            Vendor::Gloo => &["solo.io/gloo-gateway", "kgateway.dev/kgateway"],
+            Vendor::Gloo => &[
+                "solo.io/gloo-gateway",
+                "solo.io/gloo-gateway-v2",
+                "kgateway.dev/kgateway",
+            ],
             Vendor::Istio => &["istio.io/gateway-controller"],
             Vendor::Kuma => &["gateways.kuma.io/controller"],
         }
@@ -213,6 +221,28 @@ pub struct Class {
     pub workload_class: Option<ClassId>,
     /// Whether topoc emits the GatewayClass object; vendor classes are installed by the vendor.
     pub emit: bool,
+    /// `parametersRef`: the implementation-specific configuration of the class's gateways.
+    pub parameters: Option<ClassParameters>,
+    pub span: Span,
+}
+
+/// A class's `parameters`, by implementation. Only Kuma's is modelled: the `MeshGatewayConfig`
+/// of seed 003, emitted next to the GatewayClass that references it.
+#[derive(Clone, Debug)]
+pub enum ClassParameters {
+    MeshGatewayConfig(MeshGatewayConfig),
+}
+
+/// `kuma.io/v1alpha1` `MeshGatewayConfig` (cluster-scoped).
+#[derive(Clone, Debug)]
+pub struct MeshGatewayConfig {
+    pub name: Spanned<String>,
+    /// `crossMesh`: the gateway's listeners serve every mesh (seed 003, "Cross-mesh").
+    pub cross_mesh: Option<bool>,
+    pub replicas: Option<u32>,
+    /// `serviceType`: `LoadBalancer`, `ClusterIP` or `NodePort`.
+    pub service_type: Option<String>,
+    pub tags: BTreeMap<String, String>,
     pub span: Span,
 }
 
@@ -313,6 +343,42 @@ pub struct Gateway {
     pub class: Spanned<ClassRef>,
     pub to: Option<Spanned<Distribution>>,
     pub listeners: Vec<Listener>,
+    /// The mesh the gateway's proxy joins: an Istio mesh gives it the istio-proxy settings of
+    /// seed 001, a Kuma mesh the `kuma.io/mesh` annotation of seed 003.
+    pub mesh: Option<Spanned<MeshId>>,
+    /// Istio proxy settings written on the gateway (`GatewayParameters`); what it leaves out
+    /// comes from the gateway's Istio mesh.
+    pub parameters: Option<IstioParameters>,
+}
+
+/// `parameters = { ... }` of a gateway: the `GatewayParameters` (`gateway.kgateway.dev`) that
+/// adds an istio-proxy container to the Gloo Gateway proxy (seed 001).
+#[derive(Clone, Debug)]
+pub struct IstioParameters {
+    /// The GatewayParameters' name; the gateway's name when `None`.
+    pub name: Option<Spanned<String>>,
+    pub discovery_address: Option<Spanned<String>>,
+    pub cluster_id: Option<Spanned<String>>,
+    pub mesh_id: Option<Spanned<String>>,
+    pub sds_image: Option<Image>,
+    pub span: Span,
+}
+
+/// A container image split the way kgateway's `image` fields want it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Image {
+    pub registry: Option<String>,
+    pub repository: String,
+    pub tag: Option<String>,
+}
+
+/// A GAMMA parent: `service.NAME` or `{ ref = service.NAME, port = N }` (mesh routing: the route
+/// applies to requests to this Service).
+#[derive(Clone, Debug)]
+pub struct ServiceParent {
+    pub service: ServiceId,
+    pub port: Option<Spanned<u16>>,
+    pub span: Span,
 }
 
 /// `gateway.NAME` or `gateway.NAME.LISTENER`.
@@ -350,6 +416,11 @@ pub enum BackendTarget {
     Upstream(UpstreamId),
     Service {
         service: ServiceId,
+        port: Spanned<u16>,
+    },
+    /// An Istio `Hostname` backend: the virtual destination's host (seed 001, Step 5).
+    VirtualDestination {
+        vd: VirtualDestinationId,
         port: Spanned<u16>,
     },
 }
@@ -428,7 +499,12 @@ pub struct Rule {
 pub struct Route {
     pub meta: Meta,
     pub to: Option<Spanned<Distribution>>,
+    /// Gateway parents. A route has at least one parent, here or in `service_parents`.
     pub parents: Vec<ParentRef>,
+    /// GAMMA parents: Services whose traffic the route handles.
+    pub service_parents: Vec<ServiceParent>,
+    /// The Kuma mesh the route belongs to, when written (`kuma.io/mesh`).
+    pub mesh: Option<Spanned<MeshId>>,
     pub hostnames: Vec<Spanned<String>>,
     pub rules: Vec<Rule>,
 }
@@ -446,6 +522,8 @@ pub struct Program {
     pub grants: Vec<Grant>,
     /// `gateway-install` definitions: Istio gateways installed per cluster and revision.
     pub installs: Vec<GatewayInstall>,
+    pub meshes: Vec<Mesh>,
+    pub virtual_destinations: Vec<VirtualDestination>,
 }
 
 impl Program {
@@ -469,6 +547,12 @@ impl Program {
     }
     pub fn secret(&self, id: SecretId) -> &Secret {
         &self.secrets[id.index()]
+    }
+    pub fn mesh(&self, id: MeshId) -> &Mesh {
+        &self.meshes[id.index()]
+    }
+    pub fn virtual_destination(&self, id: VirtualDestinationId) -> &VirtualDestination {
+        &self.virtual_destinations[id.index()]
     }
 
     /// The management cluster, when one is declared.
@@ -641,4 +725,99 @@ pub struct GatewayPort {
     pub port: Spanned<u16>,
     pub target_port: Option<u16>,
     pub span: Span,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Meshes (seed 001: Istio with Gloo Platform VirtualDestinations; seed 003: Kong Mesh / Kuma)
+// ---------------------------------------------------------------------------------------------
+
+/// `mesh NAME { provider = istio | kuma; clusters = ...; ... }`: which clusters form one service
+/// mesh, and the settings that differ by provider.
+#[derive(Clone, Debug)]
+pub struct Mesh {
+    pub name: Name,
+    /// The clusters whose workloads are in the mesh (Kuma: its zones).
+    pub clusters: Spanned<Distribution>,
+    pub provider: MeshProvider,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum MeshProvider {
+    Istio(IstioMesh),
+    Kuma(KumaMesh),
+}
+
+impl MeshProvider {
+    pub fn name(&self) -> &'static str {
+        match self {
+            MeshProvider::Istio(_) => "istio",
+            MeshProvider::Kuma(_) => "kuma",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct IstioMesh {
+    /// The istiod revision (`istiod-REVISION`); `None` for a revisionless istiod.
+    pub revision: Option<Spanned<String>>,
+    /// The namespace istiod runs in.
+    pub istiod_namespace: String,
+    /// `ISTIO_META_MESH_ID` for every cluster; each cluster's name when `None` (seed 001).
+    pub mesh_id: Option<Spanned<String>>,
+    /// `ISTIO_META_CLUSTER_ID` per cluster, when it is not the cluster's name.
+    pub cluster_ids: BTreeMap<ClusterId, String>,
+    /// The trust domain of every cluster; each cluster's name when `None`.
+    pub trust_domain: Option<Spanned<String>>,
+    /// Per cluster, the address of its east-west gateway: how other clusters reach its
+    /// workloads. A cluster without one is reached only from inside.
+    pub east_west: BTreeMap<ClusterId, Spanned<String>>,
+}
+
+impl IstioMesh {
+    /// `<istiod service>.<namespace>.svc:15012` (seed 001, Step 2).
+    pub fn discovery_address(&self) -> String {
+        let service = match &self.revision {
+            Some(r) => format!("istiod-{}", r.value),
+            None => "istiod".to_string(),
+        };
+        format!("{service}.{}.svc:15012", self.istiod_namespace)
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct KumaMesh {
+    /// Per cluster, its zone name when it is not the cluster's name.
+    pub zones: BTreeMap<ClusterId, String>,
+    /// The cluster that runs the global control plane: it takes no Gateway API objects.
+    pub global: Option<Spanned<ClusterId>>,
+}
+
+/// `virtual-destination NAME { mesh; hosts; ports; select }`: a Gloo Platform
+/// VirtualDestination, an internal hostname for the services that `select` matches anywhere in
+/// the mesh.
+#[derive(Clone, Debug)]
+pub struct VirtualDestination {
+    pub meta: Meta,
+    pub mesh: Spanned<MeshId>,
+    pub hosts: Vec<Spanned<String>>,
+    pub ports: Vec<VdPort>,
+    /// Matched against the labels of `service` definitions.
+    pub select: Spanned<BTreeMap<String, String>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct VdPort {
+    pub number: u16,
+    /// `HTTP`, `HTTP2`, `GRPC`, `HTTPS`, `TCP` or `TLS`.
+    pub protocol: String,
+    /// The port of the selected services that traffic goes to; `number` when `None`.
+    pub target_port: Option<u16>,
+    pub span: Span,
+}
+
+impl VdPort {
+    pub fn service_port(&self) -> u16 {
+        self.target_port.unwrap_or(self.number)
+    }
 }

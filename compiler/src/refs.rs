@@ -43,6 +43,8 @@ pub fn uses(p: &Program, placement: &Placement) -> Vec<Use> {
                     BackendTarget::Service { service, .. } => {
                         ("", "Service", &p.service(*service).meta)
                     }
+                    // A Hostname names no object in a namespace: nothing to grant.
+                    BackendTarget::VirtualDestination { .. } => continue,
                 };
                 if meta.namespace.value != r.meta.namespace.value {
                     out.push(Use {

@@ -103,6 +103,7 @@ fn build(d: &Diagnostic, sources: &SourceMap) -> Report {
         severity: match d.severity() {
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,
+            Severity::Note => miette::Severity::Advice,
         },
         help: d.help.clone(),
         source: named(sources, file),
@@ -138,13 +139,22 @@ pub fn render_all(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> Str
         .iter()
         .filter(|d| d.severity() == Severity::Error)
         .count();
-    let warnings = diags.len() - errors;
+    let warnings = diags
+        .iter()
+        .filter(|d| d.severity() == Severity::Warning)
+        .count();
+    let notes = diags.len() - errors - warnings;
     if !diags.is_empty() {
         out.push_str(&format!(
-            "{errors} error{}, {warnings} warning{}\n",
+            "{errors} error{}, {warnings} warning{}",
             plural(errors),
             plural(warnings)
         ));
+        // Notes are rare; the usual summary line stays as it was without them.
+        if notes > 0 {
+            out.push_str(&format!(", {notes} note{}", plural(notes)));
+        }
+        out.push('\n');
     }
     out
 }
@@ -195,6 +205,7 @@ pub fn json(d: &Diagnostic, sources: &SourceMap) -> serde_json::Value {
     v["severity"] = match d.severity() {
         Severity::Error => "error",
         Severity::Warning => "warning",
+        Severity::Note => "note",
     }
     .into();
     v["message"] = d.message.clone().into();

@@ -9,6 +9,7 @@ const MODULES: &[(&str, &str)] = &[
     ("prelude", include_str!("../../stdlib/prelude.topo")),
     ("gloo", include_str!("../../stdlib/gloo.topo")),
     ("istio", include_str!("../../stdlib/istio.topo")),
+    ("kuma", include_str!("../../stdlib/kuma.topo")),
 ];
 
 /// Templates for vendor kinds without a typed crate, by file name.
@@ -40,6 +41,22 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "upstreamgroup.yaml.tera",
         include_str!("../../stdlib/templates/upstreamgroup.yaml.tera"),
+    ),
+    (
+        "virtualdestination.yaml.tera",
+        include_str!("../../stdlib/templates/virtualdestination.yaml.tera"),
+    ),
+    (
+        "serviceentry.yaml.tera",
+        include_str!("../../stdlib/templates/serviceentry.yaml.tera"),
+    ),
+    (
+        "gatewayparameters.yaml.tera",
+        include_str!("../../stdlib/templates/gatewayparameters.yaml.tera"),
+    ),
+    (
+        "meshgatewayconfig.yaml.tera",
+        include_str!("../../stdlib/templates/meshgatewayconfig.yaml.tera"),
     ),
 ];
 

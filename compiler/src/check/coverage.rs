@@ -35,17 +35,42 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
             _ => format!("take {missing} out of the {}'s `to`", kind_word(user)),
         };
         let (code, message, label, help) = match (edge, dep) {
+            (Edge::Parent { .. }, Node::Service(_)) => (
+                Code::ParentNotDistributed,
+                format!("{user_what} lands in {missing}, where its parent {dep_what} does not run"),
+                format!("{dep_what} does not run in {missing}"),
+                format!("add {missing} to the service's `runs-in`, or {narrow_user}"),
+            ),
             (Edge::Parent { .. }, _) => (
                 Code::ParentNotDistributed,
                 format!("{user_what} lands in {missing}, where its parent {dep_what} does not"),
                 format!("{dep_what} is not in {missing}"),
                 format!("add {missing} to the gateway's `to`, or {narrow_user}"),
             ),
-            (Edge::Backend { .. }, Node::Service(_)) => (
+            (Edge::Backend { .. }, Node::Service(s)) => (
                 Code::BackendNotDistributed,
                 format!("{user_what} lands in {missing}, where its backend {dep_what} does not run"),
                 format!("{dep_what} does not run in {missing}"),
-                format!("add {missing} to the service's `runs-in`, or {narrow_user}"),
+                match kuma_zone(p, input.placement, &placed_user.clusters, s) {
+                    // Seed 003: Kong Mesh resolves backendRefs to Services of the route's own
+                    // zone only; elsewhere the mesh does not help.
+                    Some(zone) => format!(
+                        "in the Kuma zone {zone} a backendRef resolves only to Services of that zone (BackendNotFound at runtime): run the service there (`runs-in`), or {narrow_user}"
+                    ),
+                    None => format!("add {missing} to the service's `runs-in`, or {narrow_user}"),
+                },
+            ),
+            (Edge::Backend { .. }, Node::VirtualDestination(_)) => (
+                Code::VdOutsideMesh,
+                format!("{user_what} lands in {missing}, outside the mesh of its backend {dep_what}"),
+                format!("{dep_what} resolves only in its mesh's clusters, not in {missing}"),
+                format!("add {missing} to the mesh's `clusters`, or {narrow_user}"),
+            ),
+            (Edge::Mesh { .. }, _) => (
+                Code::OutsideMesh,
+                format!("{user_what} lands in {missing}, which is not in its {dep_what}"),
+                format!("{dep_what} does not include {missing}"),
+                format!("add {missing} to the mesh's `clusters`, or {narrow_user}"),
             ),
             (Edge::Backend { .. }, _) => (
                 Code::BackendNotDistributed,
@@ -101,7 +126,42 @@ pub fn describe(p: &Program, n: Node) -> String {
         Node::Gateway(id) => format!("gateway `{}`", p.gateway(id).meta.name.text),
         Node::Route(id) => format!("route `{}`", p.route(id).meta.name.text),
         Node::Secret(id) => format!("secret `{}`", p.secret(id).meta.name.text),
+        Node::Mesh(id) => format!("mesh `{}`", p.mesh(id).name.text),
+        Node::VirtualDestination(id) => format!(
+            "virtual destination `{}`",
+            p.virtual_destination(id).meta.name.text
+        ),
     }
+}
+
+/// The zone name of the first cluster of `clusters` that is a zone of a Kuma mesh in which
+/// `service` runs somewhere, when there is one.
+fn kuma_zone(
+    p: &Program,
+    placement: &crate::resolve::place::Placement,
+    clusters: &crate::resolve::place::ClusterSet,
+    service: crate::model::ServiceId,
+) -> Option<String> {
+    let runs = &placement.services[service.index()].clusters;
+    p.meshes.iter().enumerate().find_map(|(i, m)| {
+        let crate::model::MeshProvider::Kuma(kuma) = &m.provider else {
+            return None;
+        };
+        let zones = &placement.meshes[i].clusters;
+        if runs.intersection(zones).next().is_none() {
+            return None;
+        }
+        let c = clusters
+            .ones()
+            .find(|&c| zones.contains(c) && !runs.contains(c))?;
+        let id = crate::model::ClusterId(c as u32);
+        Some(
+            kuma.zones
+                .get(&id)
+                .cloned()
+                .unwrap_or_else(|| p.clusters[c].name.text.clone()),
+        )
+    })
 }
 
 fn kind_word(n: Node) -> &'static str {
@@ -112,6 +172,8 @@ fn kind_word(n: Node) -> &'static str {
         Node::Gateway(_) => "gateway",
         Node::Route(_) => "route",
         Node::Secret(_) => "secret",
+        Node::Mesh(_) => "mesh",
+        Node::VirtualDestination(_) => "virtual destination",
     }
 }
 
@@ -123,6 +185,8 @@ fn name_span(p: &Program, n: Node) -> Span {
         Node::Gateway(id) => p.gateway(id).meta.name.span,
         Node::Route(id) => p.route(id).meta.name.span,
         Node::Secret(id) => p.secret(id).meta.name.span,
+        Node::Mesh(id) => p.mesh(id).name.span,
+        Node::VirtualDestination(id) => p.virtual_destination(id).meta.name.span,
     }
 }
 

@@ -13,7 +13,9 @@
 //! - two gateways on one port in one cluster (E0376): every Gateway belongs to the one
 //!   `gateway-proxy`, whose listeners need distinct ports;
 //! - a declared upstream with the name topoc gives a Service backend's upstream, but another
-//!   target (E0377).
+//!   target (E0377);
+//! - mesh routing (E0378): a virtual destination backend, a Service parent (GAMMA), or a
+//!   gateway that joins a mesh: Gloo Edge has no Istio Hostname backends and no mesh routes.
 
 use std::collections::BTreeMap;
 
@@ -32,6 +34,46 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
     clusters(input, diags);
     shared_ports(input, diags);
     upstream_names(input, diags);
+    mesh_routing(input, diags);
+}
+
+fn mesh_routing(input: &Input<'_>, diags: &mut Diagnostics) {
+    let p = input.program;
+    let edge = |span: Span, message: String, label: &str| {
+        Diagnostic::new(Code::GlooEdgeMesh, message, span, label.to_string()).with_help(format!(
+            "Gloo Edge routes only to Upstreams: remove it, {REBUILD}"
+        ))
+    };
+    for g in &p.gateways {
+        if let Some(mesh) = &g.mesh {
+            diags.push(edge(
+                mesh.span,
+                format!("gateway `{}` joins a mesh, which the Gloo Edge target cannot express", g.meta.name.text),
+                "a mesh",
+            ));
+        }
+    }
+    for r in &p.routes {
+        for sp in &r.service_parents {
+            diags.push(edge(
+                sp.span,
+                format!("route `{}` has a Service parent (GAMMA), which the Gloo Edge target cannot express", r.meta.name.text),
+                "a Service parent",
+            ));
+        }
+        for rule in &r.rules {
+            let mirrors = rule.filters.mirrors.iter().map(|m| &m.backend);
+            for b in rule.backends.iter().chain(mirrors) {
+                if let BackendTarget::VirtualDestination { .. } = b.target {
+                    diags.push(edge(
+                        b.span,
+                        format!("route `{}` sends traffic to a virtual destination, which the Gloo Edge target cannot express", r.meta.name.text),
+                        "a virtual destination",
+                    ));
+                }
+            }
+        }
+    }
 }
 
 fn listeners(input: &Input<'_>, diags: &mut Diagnostics) {

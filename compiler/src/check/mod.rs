@@ -4,11 +4,13 @@
 mod attachment;
 mod coverage;
 mod filters;
+mod gamma;
 mod gloo_edge;
 mod grants;
 mod hostnames;
 mod implementation;
 mod install;
+mod kuma;
 mod limits;
 mod listeners;
 mod matches;
@@ -18,6 +20,7 @@ mod ports;
 mod precedence;
 mod relay;
 mod versions;
+mod virtual_destinations;
 
 pub use filters::millis as duration_millis;
 
@@ -60,6 +63,9 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
         relay::check(input, diags);
     }
     install::check(input, diags);
+    virtual_destinations::check(input, diags);
+    kuma::check(input, diags);
+    gamma::check(input, diags);
     if input.target == crate::Target::GlooEdge {
         gloo_edge::check(input, diags);
     }

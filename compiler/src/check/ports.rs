@@ -46,10 +46,59 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
         for rule in &r.rules {
             let mirrors = rule.filters.mirrors.iter().map(|m| &m.backend);
             for b in rule.backends.iter().chain(mirrors) {
-                if let BackendTarget::Service { service, port } = &b.target {
-                    port_on_service(p, *service, port, diags);
+                match &b.target {
+                    BackendTarget::Service { service, port } => {
+                        port_on_service(p, *service, port, diags)
+                    }
+                    BackendTarget::VirtualDestination { vd, port } => {
+                        port_on_vd(p, *vd, port, diags)
+                    }
+                    BackendTarget::Upstream(_) => {}
                 }
             }
         }
+        // A GAMMA parent's port is a port of the parent Service.
+        for sp in &r.service_parents {
+            if let Some(port) = &sp.port {
+                port_on_service(p, sp.service, port, diags);
+            }
+        }
     }
+}
+
+fn port_on_vd(
+    p: &Program,
+    vd: crate::model::VirtualDestinationId,
+    port: &Spanned<u16>,
+    diags: &mut Diagnostics,
+) {
+    let vd = p.virtual_destination(vd);
+    if vd.ports.iter().any(|vp| vp.number == port.value) {
+        return;
+    }
+    let ports: Vec<String> = vd.ports.iter().map(|vp| vp.number.to_string()).collect();
+    diags.push(
+        Diagnostic::new(
+            Code::PortNotOnService,
+            format!(
+                "port {} is not a port of virtual destination `{}`",
+                port.value, vd.meta.name.text
+            ),
+            port.span,
+            "no such port on the virtual destination",
+        )
+        .with_label(
+            vd.meta.span,
+            format!(
+                "virtual destination `{}` has ports {}",
+                vd.meta.name.text,
+                ports.join(", ")
+            ),
+        )
+        .with_help(format!(
+            "use one of its ports ({}), or add {} to its `ports`",
+            ports.join(", "),
+            port.value
+        )),
+    );
 }

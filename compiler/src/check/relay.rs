@@ -6,7 +6,7 @@
 
 use super::Input;
 use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::model::BackendTarget;
+use crate::model::{BackendTarget, ClassParameters, Program};
 
 pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
     let p = input.program;
@@ -56,5 +56,36 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
             )
             .with_help("keep the referent in the referring object's namespace, or build per cluster (`--target clusters`) so topoc writes the grant"),
         );
+    }
+    mesh_objects(p, diags);
+}
+
+/// The mesh kinds (ServiceEntry, GatewayParameters, MeshGatewayConfig) are not among the kinds
+/// the relay distributes (seed 000), and a Kuma mesh annotation or a GAMMA parent has no
+/// meaning to it: all of them need the per-cluster output.
+fn mesh_objects(p: &Program, diags: &mut Diagnostics) {
+    let help = "build per cluster (`--target clusters`): the relay distributes Gateways, HTTPRoutes, Upstreams and GatewayClasses only";
+    let mut report = |span, message: String, label: &str| {
+        diags.push(Diagnostic::new(Code::NotDistributable, message, span, label.to_string()).with_help(help));
+    };
+    for g in &p.gateways {
+        if let Some(mesh) = &g.mesh {
+            report(mesh.span, format!("gateway `{}` joins a mesh, whose objects the relay does not distribute", g.meta.name.text), "a mesh");
+        } else if let Some(params) = &g.parameters {
+            report(params.span, format!("gateway `{}` needs a GatewayParameters, which the relay does not distribute", g.meta.name.text), "GatewayParameters");
+        }
+    }
+    for c in &p.classes {
+        if let Some(ClassParameters::MeshGatewayConfig(config)) = &c.parameters {
+            report(config.span, format!("class `{}` needs a MeshGatewayConfig, which the relay does not distribute", c.name.text), "a MeshGatewayConfig");
+        }
+    }
+    for vd in &p.virtual_destinations {
+        report(vd.meta.name.span, format!("virtual destination `{}` needs ServiceEntries, which the relay does not distribute", vd.meta.name.text), "a virtual destination");
+    }
+    for r in &p.routes {
+        for sp in &r.service_parents {
+            report(sp.span, format!("route `{}` has a Service parent, which the relay does not distribute to", r.meta.name.text), "a Service parent");
+        }
     }
 }

@@ -1,8 +1,11 @@
 //! Gateway API objects, built with the typed structs of the `gateway-api` crate so a field
 //! name or a type cannot be wrong.
 
-use gateway_api::apis::standard::gatewayclasses::{GatewayClass, GatewayClassSpec};
+use gateway_api::apis::standard::gatewayclasses::{
+    GatewayClass, GatewayClassParametersRef, GatewayClassSpec,
+};
 use gateway_api::apis::standard::gateways::{
+    GatewayInfrastructure, GatewayInfrastructureParametersRef,
     GatewayListeners, GatewayListenersAllowedRoutes, GatewayListenersAllowedRoutesNamespaces,
     GatewayListenersAllowedRoutesNamespacesFrom, GatewayListenersAllowedRoutesNamespacesSelector,
     GatewayListenersTls, GatewayListenersTlsCertificateRefs, GatewayListenersTlsMode, GatewaySpec,
@@ -33,6 +36,15 @@ pub(super) fn class(cx: &Cx<'_>, id: ClassId, variant: Variant) -> Object {
     let c = cx.program.class(id);
     let spec = GatewayClassSpec {
         controller_name: c.controller.value.clone(),
+        parameters_ref: c.parameters.as_ref().map(|params| match params {
+            ClassParameters::MeshGatewayConfig(config) => GatewayClassParametersRef {
+                group: "kuma.io".into(),
+                kind: "MeshGatewayConfig".into(),
+                name: config.name.value.clone(),
+                // MeshGatewayConfig is cluster-scoped.
+                namespace: None,
+            },
+        }),
         ..Default::default()
     };
     let typed = GatewayClass::new(&c.name.text, spec);
@@ -84,12 +96,27 @@ pub(super) fn gateway(cx: &Cx<'_>, id: GatewayId, variant: Variant) -> Object {
     let p = cx.program;
     let g = p.gateway(id);
     let listeners = g.listeners.iter().map(|l| listener(p, g, l)).collect();
+    // Seed 001: the proxy gets its istio-proxy settings from a GatewayParameters.
+    let infrastructure =
+        crate::mesh::parameters_name(p, g).map(|name| GatewayInfrastructure {
+            parameters_ref: Some(GatewayInfrastructureParametersRef {
+                group: "gateway.kgateway.dev".into(),
+                kind: "GatewayParameters".into(),
+                name,
+            }),
+            ..Default::default()
+        });
     let spec = GatewaySpec {
         gateway_class_name: class_name(cx, g, variant),
         listeners,
+        infrastructure,
         ..Default::default()
     };
-    let metadata = cx.metadata(&g.meta, "Gateway", variant);
+    let mut metadata = cx.metadata(&g.meta, "Gateway", variant);
+    annotate_kuma_mesh(
+        &mut metadata,
+        crate::mesh::kuma_annotation(p, crate::mesh::gateway_kuma_mesh(p, g)),
+    );
     object(
         "Gateway",
         &g.meta.name.text,
@@ -164,6 +191,20 @@ pub(super) fn route(cx: &Cx<'_>, id: RouteId, variant: Variant) -> Object {
                 ..Default::default()
             }
         })
+        .chain(r.service_parents.iter().map(|sp| {
+            // GAMMA: the core group is the empty string (conformance `mesh/`), and the
+            // namespace is written only for a consumer route.
+            let s = p.service(sp.service);
+            HttpRouteParentRefs {
+                group: Some(String::new()),
+                kind: Some("Service".into()),
+                name: s.meta.name.text.clone(),
+                namespace: (s.meta.namespace.value != r.meta.namespace.value)
+                    .then(|| s.meta.namespace.value.clone()),
+                port: sp.port.as_ref().map(|port| i32::from(port.value)),
+                ..Default::default()
+            }
+        }))
         .collect();
     let spec = HttpRouteSpec {
         parent_refs: Some(parent_refs),
@@ -171,7 +212,11 @@ pub(super) fn route(cx: &Cx<'_>, id: RouteId, variant: Variant) -> Object {
             .then(|| r.hostnames.iter().map(|h| h.value.clone()).collect()),
         rules: Some(r.rules.iter().map(|rule| route_rule(p, r, rule)).collect()),
     };
-    let metadata = cx.metadata(&r.meta, "HTTPRoute", variant);
+    let mut metadata = cx.metadata(&r.meta, "HTTPRoute", variant);
+    annotate_kuma_mesh(
+        &mut metadata,
+        crate::mesh::kuma_annotation(p, crate::mesh::route_kuma_mesh(p, r)),
+    );
     object(
         "HTTPRoute",
         &r.meta.name.text,
@@ -212,6 +257,26 @@ fn backend_parts(p: &Program, route: &Route, b: &Backend) -> BackendParts {
                 port: Some(i32::from(port.value)),
             }
         }
+        // Seed 001, Step 5: the virtual destination's host, as an Istio Hostname.
+        BackendTarget::VirtualDestination { vd, port } => BackendParts {
+            group: Some("networking.istio.io".into()),
+            kind: Some("Hostname".into()),
+            name: p
+                .virtual_destination(*vd)
+                .hosts
+                .first()
+                .map(|h| h.value.clone())
+                .unwrap_or_default(),
+            namespace: None,
+            port: Some(i32::from(port.value)),
+        },
+    }
+}
+
+/// Add `kuma.io/mesh` to an object's metadata (seed 003, "Multi-mesh").
+fn annotate_kuma_mesh(metadata: &mut Value, mesh: Option<&str>) {
+    if let Some(mesh) = mesh {
+        metadata["annotations"][crate::mesh::KUMA_MESH_ANNOTATION] = Value::from(mesh);
     }
 }
 

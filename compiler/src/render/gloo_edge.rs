@@ -237,6 +237,14 @@ fn target_ref(p: &Program, t: &BackendTarget, services: &mut BTreeSet<(ServiceId
                 namespace: s.meta.namespace.value.clone(),
             }
         }
+        // Rejected before rendering (E0378); named after the virtual destination regardless.
+        BackendTarget::VirtualDestination { vd, .. } => {
+            let vd = p.virtual_destination(*vd);
+            Ref {
+                name: vd.meta.name.text.clone(),
+                namespace: vd.meta.namespace.value.clone(),
+            }
+        }
     }
 }
 

@@ -9,6 +9,7 @@ mod gateway_api;
 mod gloo;
 pub mod gloo_edge;
 mod istio;
+mod mesh;
 pub mod relay;
 
 use std::collections::BTreeMap;
@@ -333,6 +334,8 @@ pub fn render(
     }
     // Gateway installations: IstioOperators per workload cluster, managers for management.
     errors.extend(istio::render(&cx, &mut per_cluster));
+    // Virtual destinations, gateway parameters and Kuma gateway configs.
+    errors.extend(mesh::render(&cx, placement, &mut per_cluster));
     if !errors.is_empty() {
         return Err(errors);
     }

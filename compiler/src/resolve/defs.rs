@@ -32,6 +32,12 @@ pub(crate) fn lower(table: &Table<'_>, diags: &mut Diagnostics) -> Option<Progra
         Kind::GatewayInstall,
         super::install::gateway_install,
     );
+    let meshes = all(&mut cx, Kind::Mesh, super::mesh::mesh);
+    let virtual_destinations = all(
+        &mut cx,
+        Kind::VirtualDestination,
+        super::mesh::virtual_destination,
+    );
     if cx.failed {
         return None;
     }
@@ -45,6 +51,8 @@ pub(crate) fn lower(table: &Table<'_>, diags: &mut Diagnostics) -> Option<Progra
         secrets: secrets?,
         grants: grants?,
         installs: installs?,
+        meshes: meshes?,
+        virtual_destinations: virtual_destinations?,
     })
 }
 
@@ -87,7 +95,7 @@ fn all<'a, T>(
     ok.then_some(out)
 }
 
-fn block_name(block: &Block) -> Name {
+pub(super) fn block_name(block: &Block) -> Name {
     // Top-level blocks always have a name: the parser requires one.
     block
         .name
@@ -386,7 +394,7 @@ fn grant<'a>(cx: &mut Cx<'_, 'a>, block: &'a Block) -> Option<Grant> {
 fn class<'a>(cx: &mut Cx<'_, 'a>, block: &'a Block) -> Option<Class> {
     let attrs = cx.attrs(
         block,
-        &["controller", "workload-class", "emit", "allow"],
+        &["controller", "workload-class", "emit", "parameters", "allow"],
         &[],
     );
     let controller = attrs.require(cx, "controller", "\"example.com/gateway-controller\"")?;
@@ -399,11 +407,32 @@ fn class<'a>(cx: &mut Cx<'_, 'a>, block: &'a Block) -> Option<Class> {
         Some(v) => cx.bool(v)?,
         None => true,
     };
+    let name = block_name(block);
+    let parameters = match attrs.get("parameters") {
+        // Only Kuma's class parameters are modelled; others would be emitted unchecked.
+        Some(v) if Vendor::Kuma.controllers().contains(&controller.value.as_str()) => {
+            Some(super::mesh::class_parameters(cx, v, &name.text)?)
+        }
+        Some(v) => {
+            cx.invalid(
+                v,
+                format!(
+                    "topoc models class parameters only for Kuma (`{}`), not for `{}`",
+                    Vendor::Kuma.controllers().join("`, `"),
+                    controller.value
+                ),
+                "remove `parameters`; configure this implementation's gateways on the gateway (`parameters` of a gateway)".into(),
+            );
+            return None;
+        }
+        None => None,
+    };
     Some(Class {
-        name: block_name(block),
+        name,
         controller,
         workload_class,
         emit,
+        parameters,
         span: block.span,
     })
 }
@@ -518,12 +547,21 @@ fn secret<'a>(cx: &mut Cx<'_, 'a>, block: &'a Block) -> Option<Secret> {
 }
 
 fn gateway<'a>(cx: &mut Cx<'_, 'a>, block: &'a Block) -> Option<Gateway> {
-    let attrs = cx.attrs(block, &keys(&["class", "to"], META), &["listener"]);
+    let attrs = cx.attrs(
+        block,
+        &keys(&["class", "to", "mesh", "parameters"], META),
+        &["listener"],
+    );
     let meta = meta(cx, block, &attrs);
     let class = attrs
         .require(cx, "class", "\"gloo-gateway\"")
         .and_then(|v| class_ref(cx, v));
     let to = attrs.get("to").map(|v| cx.distribution(v));
+    let mesh = attrs.get("mesh").map(|v| mesh_ref(cx, v)).lift();
+    let parameters = attrs
+        .get("parameters")
+        .map(|v| super::mesh::istio_parameters(cx, v))
+        .lift();
     let mut listeners = Vec::new();
     let mut ok = true;
     for lb in attrs.blocks("listener") {
@@ -544,12 +582,26 @@ fn gateway<'a>(cx: &mut Cx<'_, 'a>, block: &'a Block) -> Option<Gateway> {
         );
         return None;
     }
-    let (meta, class, to) = (meta?, class?, to.lift()?);
+    let (meta, class, to, mesh, parameters) = (meta?, class?, to.lift()?, mesh?, parameters?);
     ok.then_some(Gateway {
         meta,
         class,
         to,
         listeners,
+        mesh,
+        parameters,
+    })
+}
+
+/// `mesh = mesh.NAME`.
+pub(super) fn mesh_ref<'a>(
+    cx: &mut Cx<'_, 'a>,
+    v: &'a crate::syntax::ast::Value,
+) -> Option<Spanned<MeshId>> {
+    let r = cx.plain_reference(v, Kind::Mesh)?;
+    Some(Spanned {
+        value: MeshId(r.value),
+        span: r.span,
     })
 }
 

@@ -8,6 +8,7 @@
 
 mod defs;
 mod install;
+mod mesh;
 pub mod place;
 mod route;
 mod values;
@@ -32,10 +33,12 @@ pub enum Kind {
     Secret,
     Grant,
     GatewayInstall,
+    Mesh,
+    VirtualDestination,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 11] = [
         Kind::Cluster,
         Kind::Class,
         Kind::Service,
@@ -45,6 +48,8 @@ impl Kind {
         Kind::Secret,
         Kind::Grant,
         Kind::GatewayInstall,
+        Kind::Mesh,
+        Kind::VirtualDestination,
     ];
 
     pub fn keyword(self) -> &'static str {
@@ -58,6 +63,8 @@ impl Kind {
             Kind::Secret => "secret",
             Kind::Grant => "grant",
             Kind::GatewayInstall => "gateway-install",
+            Kind::Mesh => "mesh",
+            Kind::VirtualDestination => "virtual-destination",
         }
     }
 
@@ -321,7 +328,7 @@ fn allow_list(v: &Value, diags: &mut Diagnostics) -> Vec<Code> {
             _ => "",
         };
         match Code::parse(text) {
-            Some(code) if code.severity() == crate::diag::Severity::Warning => codes.push(code),
+            Some(code) if code.severity() != crate::diag::Severity::Error => codes.push(code),
             Some(code) => diags.push(
                 Diagnostic::new(Code::InvalidValue, format!("{code} is an error and cannot be allowed"), item.span, "an error code")
                     .with_help("only warnings (W codes) can be allowed; fix the error instead"),

@@ -39,6 +39,10 @@ pub struct Placement {
     pub classes: Vec<Placed>,
     /// Where each declared ReferenceGrant goes (`to`, or every workload cluster).
     pub grants: Vec<Placed>,
+    /// The clusters of each mesh (Kuma: its zones, never the global zone).
+    pub meshes: Vec<Placed>,
+    /// Where each virtual destination's host resolves: its mesh's workload clusters.
+    pub virtual_destinations: Vec<Placed>,
 }
 
 impl Placement {
@@ -50,6 +54,8 @@ impl Placement {
             Node::Secret(id) => &self.secrets[id.index()],
             Node::Service(id) => &self.services[id.index()],
             Node::Class(id) => &self.classes[id.index()],
+            Node::Mesh(id) => &self.meshes[id.index()],
+            Node::VirtualDestination(id) => &self.virtual_destinations[id.index()],
         }
     }
 }
@@ -123,6 +129,30 @@ pub fn place(p: &Program, graph: &DepGraph, diags: &mut Diagnostics) -> Placemen
     let empty = || ClusterSet::with_capacity(n);
     let mut out = Placement::default();
 
+    out.meshes = p
+        .meshes
+        .iter()
+        .map(|m| Placed {
+            clusters: evaluate(p, &m.clusters, diags),
+            source: Source::Written(m.clusters.clone()),
+        })
+        .collect();
+    out.virtual_destinations = p
+        .virtual_destinations
+        .iter()
+        .map(|vd| {
+            let mesh = &out.meshes[vd.mesh.value.index()];
+            let mut clusters = mesh.clusters.clone();
+            for c in mesh.clusters.ones() {
+                clusters.set(c, p.clusters[c].role == Role::Workload);
+            }
+            Placed {
+                clusters,
+                source: mesh.source.clone(),
+            }
+        })
+        .collect();
+
     out.services = p
         .services
         .iter()
@@ -145,8 +175,16 @@ pub fn place(p: &Program, graph: &DepGraph, diags: &mut Diagnostics) -> Placemen
         .map(|r| {
             written(p, &r.to, diags).unwrap_or_else(|| {
                 let mut set: Option<ClusterSet> = None;
-                for parent in &r.parents {
-                    let g = &out.gateways[parent.gateway.index()].clusters;
+                let gateways = r
+                    .parents
+                    .iter()
+                    .map(|parent| &out.gateways[parent.gateway.index()].clusters);
+                // A GAMMA route goes where its parent Services run.
+                let services = r
+                    .service_parents
+                    .iter()
+                    .map(|parent| &out.services[parent.service.index()].clusters);
+                for g in gateways.chain(services) {
                     match &mut set {
                         Some(s) => s.intersect_with(g),
                         None => set = Some(g.clone()),

@@ -18,6 +18,7 @@ pub(super) fn route<'a>(cx: &mut Cx<'_, 'a>, block: &'a Block) -> Option<Route> 
             "to",
             "parents",
             "hostnames",
+            "mesh",
             "allow",
         ],
         &["rule"],
@@ -27,6 +28,10 @@ pub(super) fn route<'a>(cx: &mut Cx<'_, 'a>, block: &'a Block) -> Option<Route> 
     let parents = attrs
         .require(cx, "parents", "[gateway.NAME]")
         .and_then(|v| parents(cx, v));
+    let mesh = attrs
+        .get("mesh")
+        .map(|v| super::defs::mesh_ref(cx, v))
+        .lift();
     let hostnames = match attrs.get("hostnames") {
         Some(v) => cx.list(v).and_then(|items| {
             items
@@ -56,18 +61,63 @@ pub(super) fn route<'a>(cx: &mut Cx<'_, 'a>, block: &'a Block) -> Option<Route> 
         );
         return None;
     }
-    let (meta, to, parents, hostnames) = (meta?, to?, parents?, hostnames?);
+    let (meta, to, (parents, service_parents), hostnames, mesh) =
+        (meta?, to?, parents?, hostnames?, mesh?);
     ok.then_some(Route {
         meta,
         to,
         parents,
+        service_parents,
+        mesh,
         hostnames,
         rules,
     })
 }
 
-fn parents<'a>(cx: &mut Cx<'_, 'a>, v: &'a Value) -> Option<Vec<ParentRef>> {
+/// Whether a parent is a Service (GAMMA): `service.NAME` or `{ ref = service.NAME, ... }`.
+fn is_service_parent(cx: &Cx<'_, '_>, v: &Value) -> bool {
+    let v = cx.deref(v);
+    let target = match &v.kind {
+        ValueKind::Map(entries) => entries
+            .iter()
+            .find(|(k, _)| k.name == "ref")
+            .map(|(_, v)| cx.deref(v)),
+        _ => Some(v),
+    };
+    matches!(target.map(|t| &t.kind), Some(ValueKind::Path(p)) if p.len() >= 2 && p[0].name == "service")
+}
+
+/// `service.NAME` or `{ ref = service.NAME, port = 5000 }`.
+fn service_parent<'a>(cx: &mut Cx<'_, 'a>, v: &'a Value) -> Option<ServiceParent> {
+    let v = cx.deref(v);
+    let (target, port) = match &v.kind {
+        ValueKind::Map(_) => {
+            let rec = cx.record(v, &["ref", "port"], "parent")?;
+            let Some(target) = rec.get("ref").copied() else {
+                cx.error(
+                    Diagnostic::new(Code::MissingAttribute, "parent has no `ref`", v.span, "`ref` is required")
+                        .with_help("write `{ ref = service.NAME, port = 5000 }`"),
+                );
+                return None;
+            };
+            let port = rec.get("port").map(|p| cx.port(p)).lift()?;
+            (target, port)
+        }
+        _ => (v, None),
+    };
+    let id = cx.plain_reference(target, Kind::Service)?;
+    Some(ServiceParent {
+        service: ServiceId(id.value),
+        port,
+        span: v.span,
+    })
+}
+
+type Parents = (Vec<ParentRef>, Vec<ServiceParent>);
+
+fn parents<'a>(cx: &mut Cx<'_, 'a>, v: &'a Value) -> Option<Parents> {
     let mut out = Vec::new();
+    let mut services = Vec::new();
     let mut ok = true;
     if cx.one_or_many(v).is_empty() {
         cx.invalid(
@@ -78,6 +128,13 @@ fn parents<'a>(cx: &mut Cx<'_, 'a>, v: &'a Value) -> Option<Vec<ParentRef>> {
         return None;
     }
     for item in cx.one_or_many(v) {
+        if is_service_parent(cx, item) {
+            match service_parent(cx, item) {
+                Some(sp) => services.push(sp),
+                None => ok = false,
+            }
+            continue;
+        }
         let Some((id, rest)) = cx.reference(item, Kind::Gateway) else {
             ok = false;
             continue;
@@ -142,7 +199,7 @@ fn parents<'a>(cx: &mut Cx<'_, 'a>, v: &'a Value) -> Option<Vec<ParentRef>> {
             span,
         });
     }
-    ok.then_some(out)
+    ok.then_some((out, services))
 }
 
 fn rule<'a>(cx: &mut Cx<'_, 'a>, block: &'a Block) -> Option<Rule> {
@@ -372,10 +429,34 @@ fn backend<'a>(
     let target = cx.deref(target);
     let kind = match &target.kind {
         ValueKind::Path(p) if p.len() >= 2 && p[0].name == "service" => Kind::Service,
+        ValueKind::Path(p) if p.len() >= 2 && p[0].name == "virtual-destination" => {
+            Kind::VirtualDestination
+        }
         _ => Kind::Upstream,
     };
     let id = cx.plain_reference(target, kind)?;
     let target = match kind {
+        Kind::VirtualDestination => {
+            let vd = VirtualDestinationId(id.value);
+            let port = match port {
+                Some(port) => port,
+                None => {
+                    // One port needs no saying; with several the route must pick.
+                    let block = cx.table.blocks(Kind::VirtualDestination)[id.value as usize];
+                    match vd_single_port(cx, block) {
+                        Some(n) => Spanned { value: n, span },
+                        None => {
+                            cx.error(
+                                Diagnostic::new(Code::MissingAttribute, "this virtual destination backend needs a port", span, "no `port`")
+                                    .with_help("the virtual destination does not have exactly one port: write `{ ref = virtual-destination.NAME, port = 9080 }`"),
+                            );
+                            return None;
+                        }
+                    }
+                }
+            };
+            BackendTarget::VirtualDestination { vd, port }
+        }
         Kind::Service => {
             let Some(port) = port else {
                 cx.error(
@@ -578,4 +659,26 @@ fn duration<'a>(cx: &mut Cx<'_, 'a>, v: &'a Value) -> Option<String> {
         return None;
     }
     Some(s.value)
+}
+
+/// The port of a virtual destination that declares exactly one, read from its block (the
+/// definitions are lowered independently, so the lowered value is not available here).
+fn vd_single_port(cx: &Cx<'_, '_>, block: &Block) -> Option<u16> {
+    let ports = block.entries.iter().find_map(|e| match e {
+        crate::syntax::ast::Entry::Attr(a) if a.key.name == "ports" => Some(cx.deref(&a.value)),
+        _ => None,
+    })?;
+    let port = match &ports.kind {
+        ValueKind::List(items) if items.len() == 1 => cx.deref(&items[0]),
+        ValueKind::List(_) => return None,
+        _ => ports,
+    };
+    let ValueKind::Map(entries) = &port.kind else {
+        return None;
+    };
+    let (_, number) = entries.iter().find(|(k, _)| k.name == "number")?;
+    match &cx.deref(number).kind {
+        ValueKind::Int(n) => u16::try_from(*n).ok(),
+        _ => None,
+    }
 }

@@ -1,0 +1,221 @@
+//! Virtual destinations (seed 001): a VirtualDestination gives services spread over a mesh one
+//! internal hostname. Gloo Platform accepts one that selects nothing, or whose port the services
+//! do not have, and the hostname then resolves to no endpoint at runtime; a gateway without an
+//! istio-proxy cannot reach the mesh's hostnames at all. All of it is known at build time:
+//!
+//! - E0389: virtual destinations but no management cluster, where Gloo Mesh translates them;
+//! - E0380: `select` matches no service that runs in the mesh;
+//! - E0381: a selected service lacks the port the virtual destination sends to;
+//! - E0384: two virtual destinations of one mesh claim the same host;
+//! - E0383: a route sends to a virtual destination from a gateway without Istio integration
+//!   (E0382, a route outside the mesh, is a coverage rule: see `coverage.rs`);
+//! - E0391: a cluster in two Istio meshes (one istio-proxy has one mesh ID).
+
+use std::collections::BTreeMap;
+
+use super::Input;
+use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::mesh::{has_istio_integration, selected};
+use crate::model::*;
+use crate::resolve::place::names;
+
+pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
+    let p = input.program;
+    management(p, diags);
+    for vd in &p.virtual_destinations {
+        selection(input, vd, diags);
+    }
+    hosts(p, diags);
+    integration(p, diags);
+    overlap(input, diags);
+}
+
+fn management(p: &Program, diags: &mut Diagnostics) {
+    if p.management().is_some() {
+        return;
+    }
+    for vd in &p.virtual_destinations {
+        diags.push(
+            Diagnostic::new(
+                Code::VdWithoutManagement,
+                format!(
+                    "virtual destination `{}` needs a management cluster to live in",
+                    vd.meta.name.text
+                ),
+                vd.meta.name.span,
+                "no cluster has `role = management`",
+            )
+            .with_help("Gloo Mesh translates VirtualDestinations in its management cluster: declare it, `cluster mgmt { role = management }`"),
+        );
+    }
+}
+
+fn selection(input: &Input<'_>, vd: &VirtualDestination, diags: &mut Diagnostics) {
+    let p = input.program;
+    let mesh = p.mesh(vd.mesh.value);
+    let found = selected(p, input.placement, vd);
+    let wanted: Vec<String> = vd
+        .select
+        .value
+        .iter()
+        .map(|(k, v)| format!("{k} = \"{v}\""))
+        .collect();
+    if found.is_empty() {
+        let mesh_clusters = names(p, &input.placement.meshes[vd.mesh.value.index()].clusters);
+        diags.push(
+            Diagnostic::new(
+                Code::VdSelectsNothing,
+                format!(
+                    "virtual destination `{}` selects no service of mesh `{}`",
+                    vd.meta.name.text, mesh.name.text
+                ),
+                vd.select.span,
+                format!("no service running in {mesh_clusters} has these labels"),
+            )
+            .with_label(mesh.clusters.span, format!("mesh `{}` is {mesh_clusters}", mesh.name.text))
+            .with_help(format!(
+                "give the services `labels = {{ {} }}` and run them in the mesh, or change `select`",
+                wanted.join(", ")
+            )),
+        );
+        return;
+    }
+    for port in &vd.ports {
+        let want = port.service_port();
+        for sel in &found {
+            let s = p.service(sel.service);
+            if s.ports.iter().any(|sp| sp.port == want) {
+                continue;
+            }
+            let have: Vec<String> = s.ports.iter().map(|sp| sp.port.to_string()).collect();
+            diags.push(
+                Diagnostic::new(
+                    Code::VdPortNotOnService,
+                    format!(
+                        "virtual destination `{}` sends port {} to port {want}, which selected service `{}` does not have",
+                        vd.meta.name.text, port.number, s.meta.name.text
+                    ),
+                    port.span,
+                    format!("port {want} on the services"),
+                )
+                .with_label(
+                    s.meta.name.span,
+                    format!(
+                        "service `{}` is selected by {{ {} }} and has ports {}",
+                        s.meta.name.text,
+                        wanted.join(", "),
+                        have.join(", ")
+                    ),
+                )
+                .with_help(format!(
+                    "add {want} to the service's `ports`, set `target-port` to one of {}, or narrow `select`",
+                    have.join(", ")
+                )),
+            );
+        }
+    }
+}
+
+fn hosts(p: &Program, diags: &mut Diagnostics) {
+    let mut claimed: BTreeMap<(MeshId, &str), &VirtualDestination> = BTreeMap::new();
+    for vd in &p.virtual_destinations {
+        for host in &vd.hosts {
+            let key = (vd.mesh.value, host.value.as_str());
+            match claimed.get(&key) {
+                Some(first) if first.meta.name.text != vd.meta.name.text => {
+                    let first_host = first
+                        .hosts
+                        .iter()
+                        .find(|h| h.value == host.value)
+                        .map_or(first.meta.name.span, |h| h.span);
+                    diags.push(
+                        Diagnostic::new(
+                            Code::VdHostTaken,
+                            format!(
+                                "virtual destinations `{}` and `{}` both claim `{}` in mesh `{}`",
+                                first.meta.name.text,
+                                vd.meta.name.text,
+                                host.value,
+                                p.mesh(vd.mesh.value).name.text
+                            ),
+                            host.span,
+                            "claimed again here",
+                        )
+                        .with_label(first_host, format!("first claimed by `{}`", first.meta.name.text))
+                        .with_help("a host names one set of endpoints: give one of them another host, or merge their `select`"),
+                    );
+                }
+                Some(_) => {}
+                None => {
+                    claimed.insert(key, vd);
+                }
+            }
+        }
+    }
+}
+
+fn integration(p: &Program, diags: &mut Diagnostics) {
+    for r in &p.routes {
+        let vd_backends = r
+            .rules
+            .iter()
+            .flat_map(|rule| {
+                let mirrors = rule.filters.mirrors.iter().map(|m| &m.backend);
+                rule.backends.iter().chain(mirrors)
+            })
+            .filter(|b| matches!(b.target, BackendTarget::VirtualDestination { .. }));
+        let Some(first) = vd_backends.into_iter().next() else {
+            continue;
+        };
+        for parent in &r.parents {
+            let g = p.gateway(parent.gateway);
+            if has_istio_integration(p, g) {
+                continue;
+            }
+            diags.push(
+                Diagnostic::new(
+                    Code::VdWithoutIstio,
+                    format!(
+                        "route `{}` sends traffic to a virtual destination through gateway `{}`, which has no Istio integration",
+                        r.meta.name.text, g.meta.name.text
+                    ),
+                    first.span,
+                    "a mesh hostname",
+                )
+                .with_label(parent.span, format!("gateway `{}` has no istio-proxy", g.meta.name.text))
+                .with_label(g.meta.name.span, "no `mesh` and no `parameters`")
+                .with_help("put the gateway in the Istio mesh (`mesh = mesh.NAME`), or give it `parameters = { discovery-address = ... }`: without an istio-proxy the gateway cannot resolve the mesh's hostnames"),
+            );
+        }
+    }
+}
+
+fn overlap(input: &Input<'_>, diags: &mut Diagnostics) {
+    let p = input.program;
+    let mut first: BTreeMap<usize, &Mesh> = BTreeMap::new();
+    for (i, m) in p.meshes.iter().enumerate() {
+        if !matches!(m.provider, MeshProvider::Istio(_)) {
+            continue;
+        }
+        for c in input.placement.meshes[i].clusters.ones() {
+            match first.get(&c) {
+                Some(other) => diags.push(
+                    Diagnostic::new(
+                        Code::MeshOverlap,
+                        format!(
+                            "cluster {} is in Istio meshes `{}` and `{}`",
+                            p.clusters[c].name.text, other.name.text, m.name.text
+                        ),
+                        m.clusters.span,
+                        format!("mesh `{}` includes {}", m.name.text, p.clusters[c].name.text),
+                    )
+                    .with_label(other.clusters.span, format!("so does mesh `{}`", other.name.text))
+                    .with_help("an istio-proxy has one mesh ID: take the cluster out of one of the meshes"),
+                ),
+                None => {
+                    first.insert(c, m);
+                }
+            }
+        }
+    }
+}

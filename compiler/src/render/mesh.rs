@@ -1,0 +1,302 @@
+//! The mesh kinds, which have no typed crate and are rendered from `stdlib/templates/`:
+//!
+//! - Gloo Platform `VirtualDestination` (seed 001), in the management cluster;
+//! - Istio `ServiceEntry` for each virtual destination, in every workload cluster of its mesh,
+//!   with the endpoints that cluster reaches;
+//! - kgateway `GatewayParameters` (seed 001), per gateway and cluster: the istio-proxy's
+//!   cluster ID is the cluster's;
+//! - Kuma `MeshGatewayConfig` (seed 003), next to the GatewayClass that references it.
+//!
+//! Objects whose bytes differ per cluster are rendered per cluster and shared when equal.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use super::gloo::render_template;
+use super::{object, Cx, Object, TemplateError, MANAGED_BY};
+use crate::mesh::{proxy_settings, selected};
+use crate::model::*;
+use crate::resolve::place::Placement;
+
+/// Metadata with topoc's label added to `labels`, and no relay provenance: the relay never
+/// copies these kinds.
+fn metadata(
+    name: &str,
+    namespace: Option<&str>,
+    labels: &BTreeMap<String, String>,
+    annotations: &BTreeMap<String, String>,
+) -> Value {
+    let mut labels = labels.clone();
+    labels.insert(MANAGED_BY.0.into(), MANAGED_BY.1.into());
+    let mut m = json!({ "name": name, "labels": labels });
+    if let Some(ns) = namespace {
+        m["namespace"] = json!(ns);
+    }
+    if !annotations.is_empty() {
+        m["annotations"] = json!(annotations);
+    }
+    m
+}
+
+/// What one object is: its kind, name and namespace.
+struct Identity<'a> {
+    kind: &'static str,
+    name: &'a str,
+    namespace: Option<&'a str>,
+}
+
+/// Render and finish one object; an empty `spec` stays an (empty) object.
+fn finish(
+    cx: &Cx<'_>,
+    template: &str,
+    what: &str,
+    context: &tera::Context,
+    id: Identity<'_>,
+    metadata: Value,
+) -> Result<Object, TemplateError> {
+    let mut value = render_template(cx, template, what, context)?;
+    if value["spec"].is_null() {
+        value["spec"] = json!({});
+    }
+    value["metadata"] = metadata;
+    Ok(object(id.kind, id.name, id.namespace, &value))
+}
+
+fn plain(id: &Identity<'_>) -> Value {
+    metadata(id.name, id.namespace, &BTreeMap::new(), &BTreeMap::new())
+}
+
+pub(super) fn render(
+    cx: &Cx<'_>,
+    placement: &Placement,
+    per_cluster: &mut [Vec<Arc<Object>>],
+) -> Vec<TemplateError> {
+    let mut errors = Vec::new();
+    let mut shared: BTreeMap<Arc<str>, Arc<Object>> = BTreeMap::new();
+    let mut push = |c: usize, result: Result<Object, TemplateError>| match result {
+        Ok(obj) => {
+            let obj = shared
+                .entry(obj.yaml.clone())
+                .or_insert_with(|| Arc::new(obj))
+                .clone();
+            if let Some(objects) = per_cluster.get_mut(c) {
+                objects.push(obj);
+            }
+        }
+        Err(e) => errors.push(e),
+    };
+    let p = cx.program;
+    for (i, vd) in p.virtual_destinations.iter().enumerate() {
+        if let Some(mgmt) = p.management() {
+            push(mgmt.index(), virtual_destination(cx, vd));
+        }
+        for c in placement.virtual_destinations[i].clusters.ones() {
+            push(
+                c,
+                service_entry(cx, placement, vd, ClusterId(c as u32)),
+            );
+        }
+    }
+    for (gi, g) in p.gateways.iter().enumerate() {
+        let Some(name) = crate::mesh::parameters_name(p, g) else {
+            continue;
+        };
+        for c in placement.gateways[gi].clusters.ones() {
+            push(c, gateway_parameters(cx, g, &name, ClusterId(c as u32)));
+        }
+    }
+    for (ci, class) in p.classes.iter().enumerate() {
+        let (true, Some(ClassParameters::MeshGatewayConfig(config))) =
+            (class.emit, &class.parameters)
+        else {
+            continue;
+        };
+        for c in placement.classes[ci].clusters.ones() {
+            push(c, mesh_gateway_config(cx, class, config));
+        }
+    }
+    errors
+}
+
+#[derive(Serialize)]
+struct PortContext<'a> {
+    name: String,
+    number: u16,
+    protocol: &'a str,
+    target_port: Option<u16>,
+}
+
+fn port_name(port: &VdPort) -> String {
+    format!("{}-{}", port.protocol.to_ascii_lowercase(), port.number)
+}
+
+fn ports(vd: &VirtualDestination) -> Vec<PortContext<'_>> {
+    vd.ports
+        .iter()
+        .map(|port| PortContext {
+            name: port_name(port),
+            number: port.number,
+            protocol: &port.protocol,
+            target_port: port.target_port,
+        })
+        .collect()
+}
+
+fn hosts(vd: &VirtualDestination) -> Vec<&str> {
+    vd.hosts.iter().map(|h| h.value.as_str()).collect()
+}
+
+fn virtual_destination(cx: &Cx<'_>, vd: &VirtualDestination) -> Result<Object, TemplateError> {
+    let mut context = tera::Context::new();
+    context.insert("hosts", &hosts(vd));
+    context.insert("ports", &ports(vd));
+    context.insert("select", &vd.select.value);
+    let what = format!("virtual destination `{}`", vd.meta.name.text);
+    let (name, namespace) = (&vd.meta.name.text, &vd.meta.namespace.value);
+    // The definition's own labels and annotations belong on the VirtualDestination.
+    let meta = metadata(
+        name,
+        Some(namespace),
+        &vd.meta.labels,
+        &vd.meta.annotations,
+    );
+    let id = Identity {
+        kind: "VirtualDestination",
+        name,
+        namespace: Some(namespace),
+    };
+    finish(cx, "virtualdestination.yaml.tera", &what, &context, id, meta)
+}
+
+#[derive(Serialize)]
+struct Endpoint {
+    address: String,
+    labels: BTreeMap<String, String>,
+    network: Option<String>,
+    ports: BTreeMap<String, u16>,
+}
+
+/// Istio's port for cross-network mTLS through an east-west gateway (`AUTO_PASSTHROUGH`).
+const EAST_WEST_PORT: u16 = 15443;
+
+fn service_entry(
+    cx: &Cx<'_>,
+    placement: &Placement,
+    vd: &VirtualDestination,
+    here: ClusterId,
+) -> Result<Object, TemplateError> {
+    let p = cx.program;
+    let east_west = match &p.mesh(vd.mesh.value).provider {
+        MeshProvider::Istio(istio) => Some(&istio.east_west),
+        MeshProvider::Kuma(_) => None,
+    };
+    let mut endpoints = Vec::new();
+    for sel in selected(p, placement, vd) {
+        let s = p.service(sel.service);
+        for c in sel.clusters.ones() {
+            let cluster = ClusterId(c as u32);
+            let cluster_name = &p.cluster(cluster).name.text;
+            let labels = BTreeMap::from([(
+                "topology.istio.io/cluster".to_string(),
+                cluster_name.clone(),
+            )]);
+            if cluster == here {
+                endpoints.push(Endpoint {
+                    address: format!(
+                        "{}.{}.svc.cluster.local",
+                        s.meta.name.text, s.meta.namespace.value
+                    ),
+                    labels,
+                    network: None,
+                    ports: vd
+                        .ports
+                        .iter()
+                        .map(|port| (port_name(port), port.service_port()))
+                        .collect(),
+                });
+            } else if let Some(address) = east_west.and_then(|ew| ew.get(&cluster)) {
+                endpoints.push(Endpoint {
+                    address: address.value.clone(),
+                    labels,
+                    network: Some(cluster_name.clone()),
+                    ports: vd
+                        .ports
+                        .iter()
+                        .map(|port| (port_name(port), EAST_WEST_PORT))
+                        .collect(),
+                });
+            }
+        }
+    }
+    let mut context = tera::Context::new();
+    context.insert("hosts", &hosts(vd));
+    context.insert("ports", &ports(vd));
+    context.insert("endpoints", &endpoints);
+    let what = format!(
+        "the ServiceEntry of virtual destination `{}` in {}",
+        vd.meta.name.text,
+        p.cluster(here).name.text
+    );
+    let id = Identity {
+        kind: "ServiceEntry",
+        name: &vd.meta.name.text,
+        namespace: Some(&vd.meta.namespace.value),
+    };
+    let meta = plain(&id);
+    finish(cx, "serviceentry.yaml.tera", &what, &context, id, meta)
+}
+
+fn gateway_parameters(
+    cx: &Cx<'_>,
+    g: &Gateway,
+    name: &str,
+    cluster: ClusterId,
+) -> Result<Object, TemplateError> {
+    let settings = proxy_settings(cx.program, g, cluster);
+    let mut context = tera::Context::new();
+    context.insert("discovery_address", &settings.discovery_address);
+    context.insert("cluster_id", &settings.cluster_id);
+    context.insert("mesh_id", &settings.mesh_id);
+    context.insert(
+        "sds_image",
+        &settings.sds_image.as_ref().map(|i| {
+            json!({ "registry": i.registry, "repository": i.repository, "tag": i.tag })
+        }),
+    );
+    let what = format!(
+        "the GatewayParameters of gateway `{}` in {}",
+        g.meta.name.text,
+        cx.program.cluster(cluster).name.text
+    );
+    let id = Identity {
+        kind: "GatewayParameters",
+        name,
+        namespace: Some(&g.meta.namespace.value),
+    };
+    let meta = plain(&id);
+    finish(cx, "gatewayparameters.yaml.tera", &what, &context, id, meta)
+}
+
+fn mesh_gateway_config(
+    cx: &Cx<'_>,
+    class: &Class,
+    config: &MeshGatewayConfig,
+) -> Result<Object, TemplateError> {
+    let mut context = tera::Context::new();
+    context.insert("cross_mesh_set", &config.cross_mesh.is_some());
+    context.insert("cross_mesh", &config.cross_mesh.unwrap_or(false));
+    context.insert("replicas", &config.replicas);
+    context.insert("service_type", &config.service_type);
+    context.insert("tags", &config.tags);
+    let what = format!("the MeshGatewayConfig of class `{}`", class.name.text);
+    let id = Identity {
+        kind: "MeshGatewayConfig",
+        name: &config.name.value,
+        namespace: None,
+    };
+    let meta = plain(&id);
+    finish(cx, "meshgatewayconfig.yaml.tera", &what, &context, id, meta)
+}
