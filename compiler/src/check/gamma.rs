@@ -66,21 +66,13 @@ fn kuma_clusters(input: &Input<'_>, clusters: &ClusterSet) -> Option<String> {
     }
     let names: Vec<&str> = clusters
         .ones()
-        .filter(|&c| {
-            zones.contains(c) || p.clusters[c].implementation.value.vendor == Vendor::Kuma
-        })
+        .filter(|&c| zones.contains(c) || p.clusters[c].implementation.value.vendor == Vendor::Kuma)
         .map(|c| p.clusters[c].name.text.as_str())
         .collect();
     (!names.is_empty()).then(|| names.join(", "))
 }
 
-fn app_protocol(
-    r: &Route,
-    s: &Service,
-    sp: &ServiceParent,
-    kuma: &str,
-    diags: &mut Diagnostics,
-) {
+fn app_protocol(r: &Route, s: &Service, sp: &ServiceParent, kuma: &str, diags: &mut Diagnostics) {
     // Without a port the route applies to every port of the Service.
     let ports = s
         .ports
@@ -110,13 +102,7 @@ fn app_protocol(
     }
 }
 
-fn name_length(
-    r: &Route,
-    s: &Service,
-    sp: &ServiceParent,
-    kuma: &str,
-    diags: &mut Diagnostics,
-) {
+fn name_length(r: &Route, s: &Service, sp: &ServiceParent, kuma: &str, diags: &mut Diagnostics) {
     let total = r.meta.name.text.len()
         + r.meta.namespace.value.len()
         + s.meta.name.text.len()

@@ -48,7 +48,10 @@ fn mesh_routing(input: &Input<'_>, diags: &mut Diagnostics) {
         if let Some(mesh) = &g.mesh {
             diags.push(edge(
                 mesh.span,
-                format!("gateway `{}` joins a mesh, which the Gloo Edge target cannot express", g.meta.name.text),
+                format!(
+                    "gateway `{}` joins a mesh, which the Gloo Edge target cannot express",
+                    g.meta.name.text
+                ),
                 "a mesh",
             ));
         }

@@ -35,10 +35,13 @@ fn gateway_mesh_name(p: &Program, g: &Gateway) -> Option<String> {
 
 fn meshes_agree(p: &Program, diags: &mut Diagnostics) {
     for r in &p.routes {
-        let written = r.mesh.as_ref().and_then(|m| match p.mesh(m.value).provider {
-            MeshProvider::Kuma(_) => Some((p.mesh(m.value).name.text.clone(), m.span)),
-            MeshProvider::Istio(_) => None,
-        });
+        let written = r
+            .mesh
+            .as_ref()
+            .and_then(|m| match p.mesh(m.value).provider {
+                MeshProvider::Kuma(_) => Some((p.mesh(m.value).name.text.clone(), m.span)),
+                MeshProvider::Istio(_) => None,
+            });
         // The mesh the route is in: as written, else its first Kuma parent's.
         let mut expected: Option<(String, crate::source::Span, bool)> =
             written.map(|(name, span)| (name, span, true));

@@ -66,18 +66,42 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
 fn mesh_objects(p: &Program, diags: &mut Diagnostics) {
     let help = "build per cluster (`--target clusters`): the relay distributes Gateways, HTTPRoutes, Upstreams and GatewayClasses only";
     let mut report = |span, message: String, label: &str| {
-        diags.push(Diagnostic::new(Code::NotDistributable, message, span, label.to_string()).with_help(help));
+        diags.push(
+            Diagnostic::new(Code::NotDistributable, message, span, label.to_string())
+                .with_help(help),
+        );
     };
     for g in &p.gateways {
         if let Some(mesh) = &g.mesh {
-            report(mesh.span, format!("gateway `{}` joins a mesh, whose objects the relay does not distribute", g.meta.name.text), "a mesh");
+            report(
+                mesh.span,
+                format!(
+                    "gateway `{}` joins a mesh, whose objects the relay does not distribute",
+                    g.meta.name.text
+                ),
+                "a mesh",
+            );
         } else if let Some(params) = &g.parameters {
-            report(params.span, format!("gateway `{}` needs a GatewayParameters, which the relay does not distribute", g.meta.name.text), "GatewayParameters");
+            report(
+                params.span,
+                format!(
+                    "gateway `{}` needs a GatewayParameters, which the relay does not distribute",
+                    g.meta.name.text
+                ),
+                "GatewayParameters",
+            );
         }
     }
     for c in &p.classes {
         if let Some(ClassParameters::MeshGatewayConfig(config)) = &c.parameters {
-            report(config.span, format!("class `{}` needs a MeshGatewayConfig, which the relay does not distribute", c.name.text), "a MeshGatewayConfig");
+            report(
+                config.span,
+                format!(
+                    "class `{}` needs a MeshGatewayConfig, which the relay does not distribute",
+                    c.name.text
+                ),
+                "a MeshGatewayConfig",
+            );
         }
     }
     for vd in &p.virtual_destinations {
@@ -85,7 +109,14 @@ fn mesh_objects(p: &Program, diags: &mut Diagnostics) {
     }
     for r in &p.routes {
         for sp in &r.service_parents {
-            report(sp.span, format!("route `{}` has a Service parent, which the relay does not distribute to", r.meta.name.text), "a Service parent");
+            report(
+                sp.span,
+                format!(
+                    "route `{}` has a Service parent, which the relay does not distribute to",
+                    r.meta.name.text
+                ),
+                "a Service parent",
+            );
         }
     }
 }

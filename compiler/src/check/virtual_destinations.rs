@@ -207,10 +207,18 @@ fn overlap(input: &Input<'_>, diags: &mut Diagnostics) {
                             p.clusters[c].name.text, other.name.text, m.name.text
                         ),
                         m.clusters.span,
-                        format!("mesh `{}` includes {}", m.name.text, p.clusters[c].name.text),
+                        format!(
+                            "mesh `{}` includes {}",
+                            m.name.text, p.clusters[c].name.text
+                        ),
                     )
-                    .with_label(other.clusters.span, format!("so does mesh `{}`", other.name.text))
-                    .with_help("an istio-proxy has one mesh ID: take the cluster out of one of the meshes"),
+                    .with_label(
+                        other.clusters.span,
+                        format!("so does mesh `{}`", other.name.text),
+                    )
+                    .with_help(
+                        "an istio-proxy has one mesh ID: take the cluster out of one of the meshes",
+                    ),
                 ),
                 None => {
                     first.insert(c, m);

@@ -5,8 +5,8 @@ use gateway_api::apis::standard::gatewayclasses::{
     GatewayClass, GatewayClassParametersRef, GatewayClassSpec,
 };
 use gateway_api::apis::standard::gateways::{
-    GatewayInfrastructure, GatewayInfrastructureParametersRef,
-    GatewayListeners, GatewayListenersAllowedRoutes, GatewayListenersAllowedRoutesNamespaces,
+    GatewayInfrastructure, GatewayInfrastructureParametersRef, GatewayListeners,
+    GatewayListenersAllowedRoutes, GatewayListenersAllowedRoutesNamespaces,
     GatewayListenersAllowedRoutesNamespacesFrom, GatewayListenersAllowedRoutesNamespacesSelector,
     GatewayListenersTls, GatewayListenersTlsCertificateRefs, GatewayListenersTlsMode, GatewaySpec,
 };
@@ -97,15 +97,14 @@ pub(super) fn gateway(cx: &Cx<'_>, id: GatewayId, variant: Variant) -> Object {
     let g = p.gateway(id);
     let listeners = g.listeners.iter().map(|l| listener(p, g, l)).collect();
     // Seed 001: the proxy gets its istio-proxy settings from a GatewayParameters.
-    let infrastructure =
-        crate::mesh::parameters_name(p, g).map(|name| GatewayInfrastructure {
-            parameters_ref: Some(GatewayInfrastructureParametersRef {
-                group: "gateway.kgateway.dev".into(),
-                kind: "GatewayParameters".into(),
-                name,
-            }),
-            ..Default::default()
-        });
+    let infrastructure = crate::mesh::parameters_name(p, g).map(|name| GatewayInfrastructure {
+        parameters_ref: Some(GatewayInfrastructureParametersRef {
+            group: "gateway.kgateway.dev".into(),
+            kind: "GatewayParameters".into(),
+            name,
+        }),
+        ..Default::default()
+    });
     let spec = GatewaySpec {
         gateway_class_name: class_name(cx, g, variant),
         listeners,

@@ -94,10 +94,7 @@ pub(super) fn render(
             push(mgmt.index(), virtual_destination(cx, vd));
         }
         for c in placement.virtual_destinations[i].clusters.ones() {
-            push(
-                c,
-                service_entry(cx, placement, vd, ClusterId(c as u32)),
-            );
+            push(c, service_entry(cx, placement, vd, ClusterId(c as u32)));
         }
     }
     for (gi, g) in p.gateways.iter().enumerate() {
@@ -157,18 +154,20 @@ fn virtual_destination(cx: &Cx<'_>, vd: &VirtualDestination) -> Result<Object, T
     let what = format!("virtual destination `{}`", vd.meta.name.text);
     let (name, namespace) = (&vd.meta.name.text, &vd.meta.namespace.value);
     // The definition's own labels and annotations belong on the VirtualDestination.
-    let meta = metadata(
-        name,
-        Some(namespace),
-        &vd.meta.labels,
-        &vd.meta.annotations,
-    );
+    let meta = metadata(name, Some(namespace), &vd.meta.labels, &vd.meta.annotations);
     let id = Identity {
         kind: "VirtualDestination",
         name,
         namespace: Some(namespace),
     };
-    finish(cx, "virtualdestination.yaml.tera", &what, &context, id, meta)
+    finish(
+        cx,
+        "virtualdestination.yaml.tera",
+        &what,
+        &context,
+        id,
+        meta,
+    )
 }
 
 #[derive(Serialize)]
@@ -262,9 +261,10 @@ fn gateway_parameters(
     context.insert("mesh_id", &settings.mesh_id);
     context.insert(
         "sds_image",
-        &settings.sds_image.as_ref().map(|i| {
-            json!({ "registry": i.registry, "repository": i.repository, "tag": i.tag })
-        }),
+        &settings
+            .sds_image
+            .as_ref()
+            .map(|i| json!({ "registry": i.registry, "repository": i.repository, "tag": i.tag })),
     );
     let what = format!(
         "the GatewayParameters of gateway `{}` in {}",

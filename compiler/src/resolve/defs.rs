@@ -394,7 +394,13 @@ fn grant<'a>(cx: &mut Cx<'_, 'a>, block: &'a Block) -> Option<Grant> {
 fn class<'a>(cx: &mut Cx<'_, 'a>, block: &'a Block) -> Option<Class> {
     let attrs = cx.attrs(
         block,
-        &["controller", "workload-class", "emit", "parameters", "allow"],
+        &[
+            "controller",
+            "workload-class",
+            "emit",
+            "parameters",
+            "allow",
+        ],
         &[],
     );
     let controller = attrs.require(cx, "controller", "\"example.com/gateway-controller\"")?;
@@ -410,7 +416,11 @@ fn class<'a>(cx: &mut Cx<'_, 'a>, block: &'a Block) -> Option<Class> {
     let name = block_name(block);
     let parameters = match attrs.get("parameters") {
         // Only Kuma's class parameters are modelled; others would be emitted unchecked.
-        Some(v) if Vendor::Kuma.controllers().contains(&controller.value.as_str()) => {
+        Some(v)
+            if Vendor::Kuma
+                .controllers()
+                .contains(&controller.value.as_str()) =>
+        {
             Some(super::mesh::class_parameters(cx, v, &name.text)?)
         }
         Some(v) => {

@@ -85,10 +85,7 @@ pub(super) fn mesh<'a>(cx: &mut Cx<'_, 'a>, block: &'a Block) -> Option<Mesh> {
                 .lift();
             let mesh_id = attrs.get("mesh-id").map(|v| cx.string(v)).lift();
             let trust_domain = attrs.get("trust-domain").map(|v| cx.string(v)).lift();
-            let cluster_ids = attrs
-                .get("cluster-ids")
-                .map(|v| by_cluster(cx, v))
-                .lift();
+            let cluster_ids = attrs.get("cluster-ids").map(|v| by_cluster(cx, v)).lift();
             let east_west = attrs.get("east-west").map(|v| by_cluster(cx, v)).lift();
             MeshProvider::Istio(IstioMesh {
                 revision: revision?,

@@ -95,8 +95,13 @@ fn service_parent<'a>(cx: &mut Cx<'_, 'a>, v: &'a Value) -> Option<ServiceParent
             let rec = cx.record(v, &["ref", "port"], "parent")?;
             let Some(target) = rec.get("ref").copied() else {
                 cx.error(
-                    Diagnostic::new(Code::MissingAttribute, "parent has no `ref`", v.span, "`ref` is required")
-                        .with_help("write `{ ref = service.NAME, port = 5000 }`"),
+                    Diagnostic::new(
+                        Code::MissingAttribute,
+                        "parent has no `ref`",
+                        v.span,
+                        "`ref` is required",
+                    )
+                    .with_help("write `{ ref = service.NAME, port = 5000 }`"),
                 );
                 return None;
             };
