@@ -226,15 +226,27 @@ fn build(args: &BuildArgs) -> ExitCode {
             return ExitCode::from(EXIT_IO);
         }
     };
+    let options = Options {
+        render: true,
+        layout: args.layout,
+        load: args.common.load_options(),
+        target: args.target,
+        argocd: args.argocd.clone(),
+        consul,
+    };
+    // The files are loaded once, for the fingerprint and the compilation; reading and hashing
+    // the compiler's own binary (for the salt) runs beside that.
+    let (salt, loaded) = rayon::join(|| salt(args), || topoc::load(&args.common.paths, &options));
+    let loaded = match loaded {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_IO);
+        }
+    };
     // A rebuild with unchanged inputs, compiler and flags into an untouched output would write
     // the same bytes: stop after loading, as build systems do for a no-op.
-    let fingerprint = {
-        let options = Options {
-            load: args.common.load_options(),
-            ..Options::default()
-        };
-        topoc::fingerprint(&args.common.paths, &options, salt(args))
-    };
+    let fingerprint = loaded.fingerprint(salt);
     let fresh_depfile = args.depfile.as_ref().is_none_or(|d| d.exists());
     if let Some(f) = fingerprint.filter(|_| !args.check && fresh_depfile) {
         if emit::up_to_date(&args.out, f) {
@@ -245,26 +257,17 @@ fn build(args: &BuildArgs) -> ExitCode {
             return ExitCode::SUCCESS;
         }
     }
-    let options = Options {
-        render: true,
-        layout: args.layout,
-        load: args.common.load_options(),
-        target: args.target,
-        argocd: args.argocd.clone(),
-        consul,
-    };
-    let Some(c) = run(&args.common, options) else {
-        return ExitCode::from(EXIT_IO);
-    };
+    let mut c = loaded.compile(options);
+    print_diagnostics(&c, &args.common);
     if failed(&c, &args.common) {
         return ExitCode::from(EXIT_INPUT);
     }
-    let Some(full) = &c.tree else {
+    let Some(full) = c.tree.take() else {
         return ExitCode::from(EXIT_INPUT);
     };
     let tree = match selection(args, &c.clusters) {
-        Ok(None) => full.clone(),
-        Ok(Some(chosen)) => emit::select(full, |cluster| chosen.contains(cluster)),
+        Ok(None) => full,
+        Ok(Some(chosen)) => emit::select(&full, |cluster| chosen.contains(cluster)),
         Err(message) => {
             eprintln!("error: {message}");
             return ExitCode::from(EXIT_IO);
@@ -376,16 +379,7 @@ fn selection(args: &BuildArgs, declared: &[String]) -> Result<Option<BTreeSet<St
 fn run(common: &Common, options: Options) -> Option<Compilation> {
     match topoc::compile(&common.paths, options) {
         Ok(c) => {
-            let color = match common.color {
-                Color::Always => true,
-                Color::Never => false,
-                Color::Auto => std::io::stderr().is_terminal(),
-            };
-            let text = match common.message_format {
-                MessageFormat::Human => report::render_all(&c.diagnostics, &c.sources, color),
-                MessageFormat::Json => report::render_json(&c.diagnostics, &c.sources),
-            };
-            let _ = std::io::stderr().write_all(text.as_bytes());
+            print_diagnostics(&c, common);
             Some(c)
         }
         Err(e) => {
@@ -393,6 +387,19 @@ fn run(common: &Common, options: Options) -> Option<Compilation> {
             None
         }
     }
+}
+
+fn print_diagnostics(c: &Compilation, common: &Common) {
+    let color = match common.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stderr().is_terminal(),
+    };
+    let text = match common.message_format {
+        MessageFormat::Human => report::render_all(&c.diagnostics, &c.sources, color),
+        MessageFormat::Json => report::render_json(&c.diagnostics, &c.sources),
+    };
+    let _ = std::io::stderr().write_all(text.as_bytes());
 }
 
 impl Common {
