@@ -300,17 +300,24 @@ fn build(args: &BuildArgs) -> ExitCode {
             return ExitCode::from(EXIT_IO);
         }
     }
-    match emit::write_with(
+    let written = emit::write_with(
         &args.out,
         &tree,
         args.force,
         emit::Failpoint(args.failpoint_after),
         fingerprint,
-    ) {
+    );
+    let files = tree.len();
+    // The process ends here: the operating system takes the memory back at once, while
+    // dropping the tree and the program one allocation at a time took 50–70 ms of a large
+    // build.
+    std::mem::forget(tree);
+    std::mem::forget(c);
+    match written {
         Ok(stats) => {
             eprintln!(
                 "topoc: {} files in {} ({} written, {} unchanged, {} removed)",
-                tree.len(),
+                files,
                 args.out.display(),
                 stats.written,
                 stats.unchanged,

@@ -50,6 +50,9 @@ pub struct Object {
     path: String,
     /// Canonical YAML of the whole object, shared by every cluster file that holds it.
     pub yaml: Arc<str>,
+    /// The output hash of `yaml` ([`crate::emit::hash_bytes`]), computed once: an object lands
+    /// in about 20 clusters of a large fleet, and each of its files would hash it again.
+    hash: u64,
 }
 
 impl Object {
@@ -59,10 +62,16 @@ impl Object {
             name: name.to_string(),
             namespace: None,
             path: String::new(),
+            hash: crate::emit::hash_bytes(yaml.as_bytes()),
             yaml,
         };
         o.set_namespace(namespace.map(str::to_string));
         o
+    }
+
+    /// [`crate::emit::hash_bytes`] of the YAML.
+    pub fn content_hash(&self) -> u64 {
+        self.hash
     }
 
     pub fn namespace(&self) -> Option<&str> {
