@@ -207,14 +207,19 @@ fn compile_loaded(loaded: load::Loaded, mut diags: Diagnostics, options: Options
                 Ok((bundles, argocd.transpose().map_err(|e| vec![e])?))
             });
             match rendered {
-                Ok((bundles, argocd)) => match &options.consul {
-                    // The key/value layout replaces the manifests; main.rs refuses --argocd.
-                    Some(kv) => match consul::tree(&bundles, kv) {
-                        Ok(t) => tree = Some(t),
-                        Err(e) => diags.push(template_diagnostic(&mut sources, e)),
-                    },
-                    None => tree = Some(emit::plan(&bundles, argocd.as_ref(), options.layout)),
-                },
+                Ok((bundles, argocd)) => {
+                    match &options.consul {
+                        // The key/value layout replaces the manifests; main.rs refuses --argocd.
+                        Some(kv) => match consul::tree(&bundles, kv) {
+                            Ok(t) => tree = Some(t),
+                            Err(e) => diags.push(template_diagnostic(&mut sources, e)),
+                        },
+                        None => tree = Some(emit::plan(&bundles, argocd.as_ref(), options.layout)),
+                    }
+                    // The tree shares the objects; the per-cluster lists are freed on a pool
+                    // thread, beside the writing.
+                    rayon::spawn(move || drop((bundles, argocd)));
+                }
                 Err(errors) => {
                     for e in errors {
                         diags.push(template_diagnostic(&mut sources, e));
@@ -222,6 +227,8 @@ fn compile_loaded(loaded: load::Loaded, mut diags: Diagnostics, options: Options
                 }
             }
         }
+        // As with the syntax trees: hundreds of thousands of allocations, freed off the path.
+        rayon::spawn(move || drop((program, graph, placement, attachments, uses)));
     }
     let mut diagnostics = diags.into_sorted(&sources);
     diagnostics.retain(|d| !allows.allows(d));
