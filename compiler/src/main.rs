@@ -257,6 +257,12 @@ fn build(args: &BuildArgs) -> ExitCode {
             return ExitCode::SUCCESS;
         }
     }
+    // What `--out` holds (its manifest, and the size and time of every file listed) is read
+    // beside the compilation: it does not depend on the new output.
+    let survey = (!args.check).then(|| {
+        let out = args.out.clone();
+        std::thread::spawn(move || emit::Survey::gather(&out))
+    });
     let mut c = loaded.compile(options);
     print_diagnostics(&c, &args.common);
     if failed(&c, &args.common) {
@@ -300,12 +306,15 @@ fn build(args: &BuildArgs) -> ExitCode {
             return ExitCode::from(EXIT_IO);
         }
     }
+    // A survey that failed is looked at again by the writer, which reports the error.
+    let survey = survey.and_then(|s| s.join().ok()).and_then(Result::ok);
     let written = emit::write_with(
         &args.out,
         &tree,
         args.force,
         emit::Failpoint(args.failpoint_after),
         fingerprint,
+        survey,
     );
     let files = tree.len();
     // The process ends here: the operating system takes the memory back at once, while
