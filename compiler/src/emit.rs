@@ -958,11 +958,21 @@ fn update_in_place(
         .collect();
     dirs.sort_unstable();
     dirs.dedup();
+    // Folders this run creates, shallowest first, so a failure can take them away again.
+    let mut created: Vec<PathBuf> = Vec::new();
     let prepared: Result<(), EmitError> = dirs
         .iter()
         .try_for_each(|d| {
-            let dir = out.join(d);
-            fs::create_dir_all(&dir).map_err(io_err(&dir))
+            let mut ancestors: Vec<&Path> = Path::new(d).ancestors().collect();
+            ancestors.reverse();
+            for a in ancestors.into_iter().filter(|a| !a.as_os_str().is_empty()) {
+                let dir = out.join(a);
+                if !dir.is_dir() {
+                    fs::create_dir(&dir).map_err(io_err(&dir))?;
+                    created.push(dir);
+                }
+            }
+            Ok(())
         })
         .and_then(|()| {
             changed.par_iter().try_for_each(|(rel, content)| {
@@ -974,6 +984,9 @@ fn update_in_place(
     if let Err(e) = prepared {
         for (rel, _) in &changed {
             let _ = fs::remove_file(with_suffix(&out.join(rel), TMP_SUFFIX));
+        }
+        for dir in created.iter().rev() {
+            let _ = fs::remove_dir(dir);
         }
         if !old.journal {
             let _ = fs::remove_file(out.join(JOURNAL));
@@ -1219,6 +1232,52 @@ mod tests {
                 removed: 0
             })
         );
+        let _ = fs::remove_dir_all(&out);
+    }
+
+    /// A small change that cannot be written (a folder made immutable, which binds root too)
+    /// fails before anything visible changes: no file, folder, temporary or journal is left.
+    #[test]
+    fn a_failed_in_place_update_leaves_the_output_as_it_was() {
+        let out = tempdir("inplacefail");
+        assert!(write(&out, &many(40, None), false).is_ok());
+        let before: Vec<(String, String)> = walkdir::WalkDir::new(&out)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_map(Result::ok)
+            .map(|e| {
+                let text = fs::read_to_string(e.path()).unwrap_or_default();
+                (e.path().display().to_string(), text)
+            })
+            .collect();
+        let locked = out.join("c1");
+        let chattr = |flag: &str| {
+            std::process::Command::new("chattr")
+                .arg(flag)
+                .arg(&locked)
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        if !chattr("+i") {
+            eprintln!("skipping: chattr is unavailable here");
+            let _ = fs::remove_dir_all(&out);
+            return;
+        }
+        let mut second = many(40, Some(4));
+        second.insert("c9/new.yaml".into(), Content::new("new cluster"));
+        let result = write(&out, &second, false);
+        chattr("-i");
+        assert!(matches!(result, Err(EmitError::Io { .. })), "{result:?}");
+        let after: Vec<(String, String)> = walkdir::WalkDir::new(&out)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_map(Result::ok)
+            .map(|e| {
+                let text = fs::read_to_string(e.path()).unwrap_or_default();
+                (e.path().display().to_string(), text)
+            })
+            .collect();
+        assert_eq!(after, before);
         let _ = fs::remove_dir_all(&out);
     }
 
