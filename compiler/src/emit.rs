@@ -1151,10 +1151,7 @@ mod tests {
             })
         );
         assert!(!out.join("b").exists(), "emptied folder is removed");
-        assert_eq!(
-            fs::read_to_string(out.join("a/y.yaml")).ok().as_deref(),
-            Some("changed")
-        );
+        assert_eq!(text(out.join("a/y.yaml")).as_deref(), Some("changed"));
         let _ = fs::remove_dir_all(&out);
     }
 
@@ -1180,6 +1177,24 @@ mod tests {
         use std::os::unix::fs::MetadataExt;
         let meta = fs::metadata(path).expect("metadata");
         (meta.ino(), meta.modified().expect("mtime"))
+    }
+
+    /// Every path below `dir` (folders too) with the text of the files.
+    fn everything(dir: &Path) -> Vec<(String, String)> {
+        walkdir::WalkDir::new(dir)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_map(Result::ok)
+            .map(|e| {
+                let text = fs::read_to_string(e.path()).unwrap_or_default();
+                (e.path().display().to_string(), text)
+            })
+            .collect()
+    }
+
+    /// A file's text, `None` when it cannot be read.
+    fn text(path: PathBuf) -> Option<String> {
+        fs::read_to_string(path).ok()
     }
 
     fn many(n: usize, changed: Option<usize>) -> Tree {
@@ -1213,10 +1228,7 @@ mod tests {
         );
         assert_eq!(identity(&out).0, dir.0, "the output folder itself is kept");
         assert_eq!(identity(&out.join("c1/f1.yaml")), kept, "untouched file");
-        assert_eq!(
-            fs::read_to_string(out.join("c1/f4.yaml")).ok().as_deref(),
-            Some("new")
-        );
+        assert_eq!(text(out.join("c1/f4.yaml")).as_deref(), Some("new"));
         assert!(!out.join("c2/f2.yaml").exists());
         assert!(!out.join(JOURNAL).exists(), "the journal goes when done");
         let leftovers: Vec<_> = walkdir::WalkDir::new(&out)
@@ -1244,15 +1256,7 @@ mod tests {
     fn a_failed_in_place_update_leaves_the_output_as_it_was() {
         let out = tempdir("inplacefail");
         assert!(write(&out, &many(40, None), false).is_ok());
-        let before: Vec<(String, String)> = walkdir::WalkDir::new(&out)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_map(Result::ok)
-            .map(|e| {
-                let text = fs::read_to_string(e.path()).unwrap_or_default();
-                (e.path().display().to_string(), text)
-            })
-            .collect();
+        let before = everything(&out);
         let locked = out.join("c1");
         let chattr = |flag: &str| {
             std::process::Command::new("chattr")
@@ -1271,15 +1275,7 @@ mod tests {
         let result = write(&out, &second, false);
         chattr("-i");
         assert!(matches!(result, Err(EmitError::Io { .. })), "{result:?}");
-        let after: Vec<(String, String)> = walkdir::WalkDir::new(&out)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_map(Result::ok)
-            .map(|e| {
-                let text = fs::read_to_string(e.path()).unwrap_or_default();
-                (e.path().display().to_string(), text)
-            })
-            .collect();
+        let after = everything(&out);
         assert_eq!(after, before);
         let _ = fs::remove_dir_all(&out);
     }
@@ -1294,10 +1290,7 @@ mod tests {
         second.insert("c1/f1.yaml".into(), Content::new("new too"));
         assert!(write(&out, &second, false).is_ok());
         assert_ne!(identity(&out).0, dir.0, "a new folder was swapped in");
-        assert_eq!(
-            fs::read_to_string(out.join("c1/f1.yaml")).ok().as_deref(),
-            Some("new too")
-        );
+        assert_eq!(text(out.join("c1/f1.yaml")).as_deref(), Some("new too"));
         let _ = fs::remove_dir_all(&out);
     }
 
@@ -1335,10 +1328,7 @@ mod tests {
                 removed: 1
             })
         );
-        assert_eq!(
-            fs::read_to_string(out.join("c1/f4.yaml")).ok().as_deref(),
-            Some("same")
-        );
+        assert_eq!(text(out.join("c1/f4.yaml")).as_deref(), Some("same"));
         assert!(
             !out.join("c0/added.yaml").exists(),
             "added by the killed run"
