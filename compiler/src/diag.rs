@@ -227,6 +227,11 @@ impl Diagnostics {
         self.items.extend(ds);
     }
 
+    /// Move every diagnostic of `other` here, after those already reported.
+    pub fn append(&mut self, mut other: Diagnostics) {
+        self.items.append(&mut other.items);
+    }
+
     pub fn has_errors(&self) -> bool {
         self.items.iter().any(|d| d.severity() == Severity::Error)
     }

@@ -103,24 +103,52 @@ pub fn compile(paths: &[PathBuf], options: Options) -> Result<Compilation, load:
     Ok(compile_loaded(loaded, diags, options))
 }
 
-/// A fingerprint of what a build's output depends on: `salt` (the compiler and the flags) and
-/// the bytes of every file the program reads, in load order. `None` when the input cannot be
-/// loaded cleanly (then there is nothing to compare: build normally).
+/// The files of a program read and parsed, with what loading reported: [`compile_loaded`]
+/// takes it from there. `build` loads once and uses the same sources for the fingerprint and
+/// for the compilation (at fleet scale, parsing twice cost about a tenth of a build).
+pub struct Loaded {
+    pub loaded: load::Loaded,
+    pub diagnostics: Diagnostics,
+}
+
+/// Read and parse the `.topo` files and folders in `paths` (stage 1 only).
+pub fn load(paths: &[PathBuf], options: &Options) -> Result<Loaded, load::LoadError> {
+    let mut diagnostics = Diagnostics::default();
+    let loaded = load::load(paths, options.load, &mut diagnostics)?;
+    Ok(Loaded {
+        loaded,
+        diagnostics,
+    })
+}
+
+impl Loaded {
+    /// A fingerprint of what a build's output depends on: `salt` (the compiler and the flags)
+    /// and the bytes of every file the program reads, in load order. `None` when the input
+    /// did not load cleanly (then there is nothing to compare: build normally).
+    pub fn fingerprint(&self, salt: u64) -> Option<u64> {
+        if self.diagnostics.has_errors() {
+            return None;
+        }
+        let mut all = format!("{salt:016x}");
+        for (_, f) in self.loaded.sources.files() {
+            all.push_str(&format!(
+                ":{:016x}:{}",
+                emit::hash_bytes(f.text.as_bytes()),
+                f.text.len()
+            ));
+        }
+        Some(emit::hash_bytes(all.as_bytes()))
+    }
+
+    /// Stages 2–5 on what was loaded.
+    pub fn compile(self, options: Options) -> Compilation {
+        compile_loaded(self.loaded, self.diagnostics, options)
+    }
+}
+
+/// The fingerprint of [`Loaded::fingerprint`], loading the files first.
 pub fn fingerprint(paths: &[PathBuf], options: &Options, salt: u64) -> Option<u64> {
-    let mut diags = Diagnostics::default();
-    let loaded = load::load(paths, options.load, &mut diags).ok()?;
-    if diags.has_errors() {
-        return None;
-    }
-    let mut all = format!("{salt:016x}");
-    for (_, f) in loaded.sources.files() {
-        all.push_str(&format!(
-            ":{:016x}:{}",
-            emit::hash_bytes(f.text.as_bytes()),
-            f.text.len()
-        ));
-    }
-    Some(emit::hash_bytes(all.as_bytes()))
+    load(paths, options).ok()?.fingerprint(salt)
 }
 
 /// Compile one source given as text (it can import standard modules only). Used by the fuzz
@@ -133,7 +161,15 @@ pub fn compile_source(name: &str, text: &str, options: Options) -> Compilation {
 
 fn compile_loaded(loaded: load::Loaded, mut diags: Diagnostics, options: Options) -> Compilation {
     let (program, allows) = resolve::resolve(&loaded, &mut diags);
-    let mut sources = loaded.sources;
+    let load::Loaded {
+        sources,
+        files,
+        inputs,
+    } = loaded;
+    // The syntax trees are not needed past resolution; freeing hundreds of thousands of nodes
+    // runs on a pool thread, beside the checks, instead of on the way to the output.
+    rayon::spawn(move || drop(files));
+    let mut sources = sources;
     let mut tree = None;
     let mut clusters = Vec::new();
     let mut plan = Vec::new();
@@ -172,14 +208,19 @@ fn compile_loaded(loaded: load::Loaded, mut diags: Diagnostics, options: Options
                 Ok((bundles, argocd.transpose().map_err(|e| vec![e])?))
             });
             match rendered {
-                Ok((bundles, argocd)) => match &options.consul {
-                    // The key/value layout replaces the manifests; main.rs refuses --argocd.
-                    Some(kv) => match consul::tree(&bundles, kv) {
-                        Ok(t) => tree = Some(t),
-                        Err(e) => diags.push(template_diagnostic(&mut sources, e)),
-                    },
-                    None => tree = Some(emit::plan(&bundles, argocd.as_ref(), options.layout)),
-                },
+                Ok((bundles, argocd)) => {
+                    match &options.consul {
+                        // The key/value layout replaces the manifests; main.rs refuses --argocd.
+                        Some(kv) => match consul::tree(&bundles, kv) {
+                            Ok(t) => tree = Some(t),
+                            Err(e) => diags.push(template_diagnostic(&mut sources, e)),
+                        },
+                        None => tree = Some(emit::plan(&bundles, argocd.as_ref(), options.layout)),
+                    }
+                    // The tree shares the objects; the per-cluster lists are freed on a pool
+                    // thread, beside the writing.
+                    rayon::spawn(move || drop((bundles, argocd)));
+                }
                 Err(errors) => {
                     for e in errors {
                         diags.push(template_diagnostic(&mut sources, e));
@@ -187,6 +228,8 @@ fn compile_loaded(loaded: load::Loaded, mut diags: Diagnostics, options: Options
                 }
             }
         }
+        // As with the syntax trees: hundreds of thousands of allocations, freed off the path.
+        rayon::spawn(move || drop((program, graph, placement, attachments, uses)));
     }
     let mut diagnostics = diags.into_sorted(&sources);
     diagnostics.retain(|d| !allows.allows(d));
@@ -194,7 +237,7 @@ fn compile_loaded(loaded: load::Loaded, mut diags: Diagnostics, options: Options
         sources,
         diagnostics,
         tree,
-        inputs: loaded.inputs,
+        inputs,
         clusters,
         plan,
     }

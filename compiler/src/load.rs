@@ -65,6 +65,40 @@ struct Loader {
     display: HashMap<FileId, PathBuf>,
     /// Folders imports must stay inside (`None`: anywhere).
     roots: Option<Vec<PathBuf>>,
+    /// Files named on the command line, read and parsed ahead in parallel, by normalised path.
+    preparsed: HashMap<PathBuf, Preparsed>,
+}
+
+/// A file read and parsed ahead of its turn, under the id it gets when nothing else is loaded
+/// before it (no imports in between). Parsing is per file and needs only the id and the text,
+/// so the files of a large topology parse in parallel; when the guess is wrong (an import came
+/// first) the file is parsed again in turn, so the result never depends on it.
+struct Preparsed {
+    id: FileId,
+    text: String,
+    file: ast::File,
+    errors: Vec<Diagnostic>,
+}
+
+impl Preparsed {
+    /// `None` for anything [`Loader::load_disk`] reports (unreadable, too large, not UTF-8).
+    fn read(path: &Path, id: FileId) -> Option<Preparsed> {
+        let meta = std::fs::metadata(path).ok()?;
+        if meta.len() > MAX_FILE_BYTES {
+            return None;
+        }
+        let mut text = String::from_utf8(std::fs::read(path).ok()?).ok()?;
+        if text.starts_with('\u{feff}') {
+            text.replace_range(..3, "   ");
+        }
+        let (file, errors) = syntax::parse(id, &text);
+        Some(Preparsed {
+            id,
+            text,
+            file,
+            errors,
+        })
+    }
 }
 
 /// Load the prelude, then every `.topo` file of `paths` (folders walked in sorted order), then
@@ -98,6 +132,7 @@ pub fn load(
     });
     loader.load_stdlib(stdlib::PRELUDE, None, diags);
     let mut count = 0;
+    let mut listed = Vec::new();
     for path in paths {
         let files = topo_files(path)?;
         count += files.len();
@@ -109,10 +144,25 @@ pub fn load(
                 )),
             });
         }
-        for file in files {
-            loader.load_disk(&file, None, diags)?;
-        }
+        listed.extend(files);
     }
+    {
+        use rayon::prelude::*;
+        let base = loader.sources.files().count();
+        loader.preparsed = listed
+            .par_iter()
+            .enumerate()
+            .filter_map(|(i, file)| {
+                let path = normalize(file);
+                let id = FileId(u32::try_from(base + i).ok()?);
+                Preparsed::read(&path, id).map(|p| (path, p))
+            })
+            .collect();
+    }
+    for file in &listed {
+        loader.load_disk(file, None, diags)?;
+    }
+    loader.preparsed.clear();
     Ok(Loaded {
         sources: loader.sources,
         files: loader.files,
@@ -191,6 +241,7 @@ impl Loader {
             stack: Vec::new(),
             display: HashMap::new(),
             roots,
+            preparsed: HashMap::new(),
         }
     }
 
@@ -202,12 +253,28 @@ impl Loader {
         display: Option<PathBuf>,
         diags: &mut Diagnostics,
     ) -> FileId {
+        self.add_preparsed(origin, name, text, display, None, diags)
+    }
+
+    /// [`Loader::add_parsed`], with the syntax tree parsed ahead when its id guess holds.
+    fn add_preparsed(
+        &mut self,
+        origin: Origin,
+        name: String,
+        text: String,
+        display: Option<PathBuf>,
+        ahead: Option<(FileId, ast::File, Vec<Diagnostic>)>,
+        diags: &mut Diagnostics,
+    ) -> FileId {
         let id = self.sources.add(name, text);
         self.seen.insert(origin.clone(), id);
         if let Some(display) = display {
             self.display.insert(id, display);
         }
-        let (file, errors) = syntax::parse(id, &self.sources.get(id).text);
+        let (file, errors) = match ahead {
+            Some((guess, file, errors)) if guess == id => (file, errors),
+            _ => syntax::parse(id, &self.sources.get(id).text),
+        };
         diags.extend(errors);
         let imports: Vec<(String, Span)> = file
             .items
@@ -303,6 +370,13 @@ impl Loader {
         // in diagnostics stays the path as written.
         let origin = Origin::Disk(std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone()));
         if self.check_seen(&origin, from, diags) {
+            return Ok(());
+        }
+        if let Some(p) = self.preparsed.remove(&path) {
+            self.inputs.push(path.clone());
+            let name = path.to_string_lossy().into_owned();
+            let ahead = Some((p.id, p.file, p.errors));
+            self.add_preparsed(origin, name, p.text, Some(path), ahead, diags);
             return Ok(());
         }
         let read = std::fs::metadata(&path).and_then(|m| {

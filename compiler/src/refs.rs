@@ -110,10 +110,17 @@ pub fn to_emit(
         return BTreeSet::new();
     }
     uses.iter()
-        .filter(|u| u.clusters.contains(cluster.index()))
-        .filter(|u| !declared_covers(p, placement, &u.needed, cluster))
+        .filter(|u| emits(p, placement, u, cluster))
         .map(|u| u.needed.clone())
         .collect()
+}
+
+/// Whether topoc emits a grant for `u` into `cluster`: the rule of [`to_emit`] for one use,
+/// so the renderer can walk each use's clusters instead of every cluster's uses.
+pub fn emits(p: &Program, placement: &Placement, u: &Use, cluster: ClusterId) -> bool {
+    p.cluster(cluster).reference_grants == GrantPolicy::Emit
+        && u.clusters.contains(cluster.index())
+        && !declared_covers(p, placement, &u.needed, cluster)
 }
 
 pub fn declared_covers(p: &Program, placement: &Placement, n: &Needed, cluster: ClusterId) -> bool {

@@ -38,14 +38,14 @@ pub fn parse(text: &str) -> Result<Value, ParseError> {
 /// plain would reach the API server as `true`. Every string that is not plainly a string in
 /// both YAML 1.1 and 1.2 is double-quoted; the layout is the conventional block style.
 pub fn to_string(value: &Value) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(1024);
     match value {
         Value::Object(map) if !map.is_empty() => {
             let leading = LEADING_KEYS.iter().filter_map(|k| map.get_key_value(*k));
             let rest = map
                 .iter()
                 .filter(|(k, _)| !LEADING_KEYS.contains(&k.as_str()));
-            write_entries(&mut out, leading.chain(rest), 0);
+            write_entries(&mut out, leading.chain(rest), 0, false);
         }
         other => {
             write_inline(&mut out, other);
@@ -55,23 +55,39 @@ pub fn to_string(value: &Value) -> String {
     out
 }
 
+/// `n` spaces, without allocating: this runs for every line of every object.
+fn indent_to(out: &mut String, n: usize) {
+    const SPACES: &str = "                                                                ";
+    let mut n = n;
+    while n > 0 {
+        let take = n.min(SPACES.len());
+        out.push_str(&SPACES[..take]);
+        n -= take;
+    }
+}
+
+/// Map entries at `indent`. `on_dash_line`: the first entry continues a `- ` already written
+/// at this column (a map inside a sequence), so its indentation is not written again.
 fn write_entries<'a>(
     out: &mut String,
     entries: impl Iterator<Item = (&'a String, &'a Value)>,
     indent: usize,
+    mut on_dash_line: bool,
 ) {
     for (k, v) in entries {
-        out.push_str(&" ".repeat(indent));
+        if !std::mem::take(&mut on_dash_line) {
+            indent_to(out, indent);
+        }
         write_scalar_str(out, k);
         out.push(':');
         match v {
             Value::Object(m) if !m.is_empty() => {
                 out.push('\n');
-                write_entries(out, m.iter(), indent + 2);
+                write_entries(out, m.iter(), indent + 2, false);
             }
             Value::Array(items) if !items.is_empty() => {
                 out.push('\n');
-                write_items(out, items, indent);
+                write_items(out, items, indent, false);
             }
             scalar => {
                 out.push(' ');
@@ -83,23 +99,21 @@ fn write_entries<'a>(
 }
 
 /// Sequence items at `indent`; a collection item starts on the dash line (`- key: value`).
-fn write_items(out: &mut String, items: &[Value], indent: usize) {
+/// `on_dash_line` as for [`write_entries`].
+fn write_items(out: &mut String, items: &[Value], indent: usize, mut on_dash_line: bool) {
     for item in items {
-        let mut nested = String::new();
+        if !std::mem::take(&mut on_dash_line) {
+            indent_to(out, indent);
+        }
+        out.push_str("- ");
         match item {
-            Value::Object(m) if !m.is_empty() => write_entries(&mut nested, m.iter(), indent + 2),
-            Value::Array(inner) if !inner.is_empty() => write_items(&mut nested, inner, indent + 2),
+            Value::Object(m) if !m.is_empty() => write_entries(out, m.iter(), indent + 2, true),
+            Value::Array(inner) if !inner.is_empty() => write_items(out, inner, indent + 2, true),
             scalar => {
-                out.push_str(&" ".repeat(indent));
-                out.push_str("- ");
                 write_inline(out, scalar);
                 out.push('\n');
-                continue;
             }
         }
-        out.push_str(&" ".repeat(indent));
-        out.push_str("- ");
-        out.push_str(&nested[indent + 2..]);
     }
 }
 
@@ -108,7 +122,10 @@ fn write_inline(out: &mut String, v: &Value) {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => out.push_str(&n.to_string()),
+        Value::Number(n) => {
+            use std::fmt::Write;
+            let _ = write!(out, "{n}");
+        }
         Value::String(s) => write_scalar_str(out, s),
         Value::Array(_) => out.push_str("[]"),
         Value::Object(_) => out.push_str("{}"),
@@ -129,22 +146,26 @@ const RESERVED_WORDS: &[&str] = &[
     "y", "n", "yes", "no", "on", "off", "true", "false", "null", "~",
 ];
 
-/// Whether `s` reads back as this same string, unquoted, under YAML 1.1 and 1.2.
+/// Whether `s` reads back as this same string, unquoted, under YAML 1.1 and 1.2. Byte-wise and
+/// without allocating: every key and string value of the output goes through here.
 fn is_plain(s: &str) -> bool {
-    let safe_chars = s
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "._/:@+-".contains(c));
-    let first = s.chars().next();
-    let looks_numeric = first.is_some_and(|c| c.is_ascii_digit())
-        || (matches!(first, Some('+' | '-' | '.'))
-            && s.chars()
-                .nth(1)
-                .is_some_and(|c| c.is_ascii_digit() || c == '.'));
+    let bytes = s.as_bytes();
+    let Some(&first) = bytes.first() else {
+        return false;
+    };
+    let safe_chars = bytes
+        .iter()
+        .all(|&c| c.is_ascii_alphanumeric() || b"._/:@+-".contains(&c));
+    let looks_numeric = first.is_ascii_digit()
+        || (matches!(first, b'+' | b'-' | b'.')
+            && bytes
+                .get(1)
+                .is_some_and(|c| c.is_ascii_digit() || *c == b'.'));
     safe_chars
         && !looks_numeric
-        && !matches!(first, None | Some('-' | ':' | '@' | '.' | '+'))
+        && !matches!(first, b'-' | b':' | b'@' | b'.' | b'+')
         && !s.ends_with(':')
-        && !RESERVED_WORDS.contains(&s.to_ascii_lowercase().as_str())
+        && !RESERVED_WORDS.iter().any(|w| w.eq_ignore_ascii_case(s))
 }
 
 #[cfg(test)]

@@ -410,6 +410,169 @@ fn a_killed_build_leaves_the_old_output_whole() {
     let _ = fs::remove_dir_all(&tmp);
 }
 
+/// Two clusters and `n` routes on one gateway; `edit` changes route r3's hostnames, removes r5
+/// and adds r99. A small topology whose changes touch a few files of many.
+fn routes_topology(n: usize, edit: bool) -> String {
+    let mut t = String::from(
+        "cluster east { }\ncluster west { }\n\
+         service web { namespace = \"web\"  ports = [{ port = 8080 }] }\n\
+         upstream web { namespace = \"web\"  service = service.web  port = 8080 }\n\
+         gateway public { namespace = \"web\"  class = gloo-gateway\n\
+         \x20 listener http { port = 80  protocol = HTTP  hostname = \"*.example.com\" } }\n",
+    );
+    let route = |i: usize, hosts: &str| {
+        format!(
+            "route r{i} {{ namespace = \"web\"  parents = gateway.public  hostnames = [{hosts}]  rule {{ backends = upstream.web }} }}\n"
+        )
+    };
+    for i in 0..n {
+        match (edit, i) {
+            (true, 3) => t.push_str(&route(3, "\"r3.example.com\", \"r3b.example.com\"")),
+            (true, 5) => {}
+            _ => t.push_str(&route(i, &format!("\"r{i}.example.com\""))),
+        }
+    }
+    if edit {
+        t.push_str(&route(99, "\"r99.example.com\""));
+    }
+    t
+}
+
+/// Inode and modification time of every file below `dir`, by relative path.
+fn identities(dir: &Path) -> std::collections::BTreeMap<String, (u64, std::time::SystemTime)> {
+    use std::os::unix::fs::MetadataExt;
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let meta = e.metadata().expect("metadata");
+            let rel = e.path().strip_prefix(dir).expect("below dir");
+            (
+                rel.display().to_string(),
+                (meta.ino(), meta.modified().expect("mtime")),
+            )
+        })
+        .collect()
+}
+
+/// A one-route change rewrites that route's files and nothing else: every other file keeps
+/// its inode and modification time, and the output folder is updated in place.
+#[test]
+fn a_one_route_change_rewrites_only_that_routes_files() {
+    use std::os::unix::fs::MetadataExt;
+    let tmp = support::tempdir("oneroute");
+    fs::write(tmp.join("t.topo"), routes_topology(40, false)).expect("write");
+    let first = topoc(&tmp, &["build", "t.topo", "--out", "out"]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let before = identities(&tmp.join("out"));
+    let dir = fs::metadata(tmp.join("out")).expect("out").ino();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let changed = routes_topology(40, false).replace(
+        "[\"r7.example.com\"]",
+        "[\"r7.example.com\", \"r7b.example.com\"]",
+    );
+    fs::write(tmp.join("t.topo"), changed).expect("write");
+    let again = topoc(&tmp, &["build", "t.topo", "--out", "out"]);
+    assert!(
+        stderr(&again).contains("(2 written, 84 unchanged, 0 removed)"),
+        "{}",
+        stderr(&again)
+    );
+    let after = identities(&tmp.join("out"));
+    let rewritten: Vec<&String> = after
+        .iter()
+        .filter(|(rel, id)| before.get(*rel) != Some(id))
+        .map(|(rel, _)| rel)
+        .collect();
+    assert_eq!(
+        rewritten,
+        [
+            ".topoc-manifest",
+            "east/web/httproute-r7.yaml",
+            "west/web/httproute-r7.yaml"
+        ]
+    );
+    assert_eq!(fs::metadata(tmp.join("out")).expect("out").ino(), dir);
+    let _ = fs::remove_dir_all(&tmp);
+}
+
+/// An in-place update killed between renames leaves every file whole, old or new, and a
+/// journal; the next build finishes it (to the new input), or undoes it (back to the old
+/// input, removing what the killed run added), rewriting only what differs.
+#[test]
+fn a_killed_in_place_update_is_finished_by_the_next_build() {
+    let tmp = support::tempdir("killedinplace");
+    fs::create_dir_all(tmp.join("new")).expect("mkdir");
+    fs::write(tmp.join("new/t.topo"), routes_topology(40, true)).expect("write");
+    let expected_build = topoc(&tmp, &["build", "new", "--out", "expected"]);
+    assert!(
+        expected_build.status.success(),
+        "{}",
+        stderr(&expected_build)
+    );
+    let expected = support::read_tree(&tmp.join("expected"));
+
+    for back_to_old in [false, true] {
+        let _ = fs::remove_dir_all(tmp.join("out"));
+        fs::create_dir_all(tmp.join("src")).expect("mkdir");
+        fs::write(tmp.join("src/t.topo"), routes_topology(40, false)).expect("write");
+        let first = topoc(&tmp, &["build", "src", "--out", "out"]);
+        assert!(first.status.success(), "{}", stderr(&first));
+        let old = support::read_tree(&tmp.join("out"));
+        let old_ids = identities(&tmp.join("out"));
+        std::thread::sleep(std::time::Duration::from_millis(20));
+
+        // 6 files to write (r3, r99 and the kustomization, in both clusters), 2 to remove:
+        // 6 prepared, then the kill after the second rename.
+        fs::write(tmp.join("src/t.topo"), routes_topology(40, true)).expect("write");
+        let args = ["build", "src", "--out", "out", "--failpoint-after", "8"];
+        let killed = topoc(&tmp, &args);
+        assert!(!killed.status.success(), "the failpoint aborts the process");
+        assert!(tmp.join("out").join(topoc::emit::JOURNAL).exists());
+        let mut mixed = support::read_tree(&tmp.join("out"));
+        mixed.remove(topoc::emit::JOURNAL);
+        mixed.retain(|rel, _| !rel.ends_with(".topoc-tmp"));
+        assert_eq!(
+            mixed.get(topoc::emit::MANIFEST),
+            old.get(topoc::emit::MANIFEST)
+        );
+        let mut new_files = 0;
+        for (rel, text) in &mixed {
+            assert!(
+                old.get(rel) == Some(text) || expected.get(rel) == Some(text),
+                "{rel} is neither the old nor the new file"
+            );
+            new_files += usize::from(old.get(rel) != Some(text));
+        }
+        assert_eq!(new_files, 2, "killed after two renames");
+
+        if back_to_old {
+            fs::write(tmp.join("src/t.topo"), routes_topology(40, false)).expect("write");
+        }
+        let next = topoc(&tmp, &["build", "src", "--out", "out"]);
+        assert!(next.status.success(), "{}", stderr(&next));
+        let want = if back_to_old { &old } else { &expected };
+        assert_eq!(&support::read_tree(&tmp.join("out")), want);
+        assert!(
+            stderr(&next).contains(if back_to_old {
+                "(2 written, 84 unchanged, 0 removed)"
+            } else {
+                "(4 written, 82 unchanged, 2 removed)"
+            }),
+            "{}",
+            stderr(&next)
+        );
+        // Files the change does not touch were never rewritten.
+        let ids = identities(&tmp.join("out"));
+        for rel in ["east/web/httproute-r0.yaml", "west/web/gateway-public.yaml"] {
+            assert!(ids.contains_key(rel), "{rel}");
+            assert_eq!(ids.get(rel), old_ids.get(rel), "{rel}");
+        }
+    }
+    let _ = fs::remove_dir_all(&tmp);
+}
+
 /// An output location that cannot be written gives a clear error and leaves the old output.
 /// Root ignores permission bits, so the folder is made immutable (`chattr +i`, which binds root
 /// too) where the filesystem supports it, and read-only otherwise.

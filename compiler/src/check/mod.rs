@@ -39,34 +39,55 @@ pub struct Input<'a> {
     pub target: crate::Target,
 }
 
+/// A rule: reads the input, reports into the sink.
+type Rule = fn(&Input<'_>, &mut Diagnostics);
+
 /// Run every rule. Rules are independent: each reports all it finds.
 pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
-    names::check(input, diags);
-    listeners::check(input, diags);
-    ports::check(input, diags);
-    coverage::check(input, diags);
-    nowhere::check(input, diags);
-    attachment::check(input, diags);
-    hostnames::check(input, diags);
-    matches::check(input, diags);
-    filters::check(input, diags);
-    limits::check(input, diags);
-    implementation::check(input, diags);
-    precedence::check(input, diags);
+    let mut rules: Vec<Rule> = vec![
+        names::check,
+        listeners::check,
+        ports::check,
+        coverage::check,
+        nowhere::check,
+        attachment::check,
+        hostnames::check,
+        matches::check,
+        filters::check,
+        limits::check,
+        implementation::check,
+        precedence::check,
+    ];
     // Gloo Edge has neither ReferenceGrants nor Gateway API CRDs: grants and API versions
     // do not apply to what it receives.
     if input.target != crate::Target::GlooEdge {
-        grants::check(input, diags);
-        versions::check(input, diags);
+        rules.extend([grants::check as Rule, versions::check]);
     }
     if input.target == crate::Target::Relay {
-        relay::check(input, diags);
+        rules.push(relay::check);
     }
-    install::check(input, diags);
-    virtual_destinations::check(input, diags);
-    kuma::check(input, diags);
-    gamma::check(input, diags);
+    rules.extend([
+        install::check as Rule,
+        virtual_destinations::check,
+        kuma::check,
+        gamma::check,
+    ]);
     if input.target == crate::Target::GlooEdge {
-        gloo_edge::check(input, diags);
+        rules.push(gloo_edge::check);
+    }
+    // The rules only read the input, so they run in parallel, each into a sink of its own;
+    // the sinks are merged in the order above, so the result is that of a sequential run.
+    // (On a large fleet the rules took a fifth of a build on one core.)
+    use rayon::prelude::*;
+    let found: Vec<Diagnostics> = rules
+        .par_iter()
+        .map(|rule| {
+            let mut d = Diagnostics::default();
+            rule(input, &mut d);
+            d
+        })
+        .collect();
+    for d in found {
+        diags.append(d);
     }
 }

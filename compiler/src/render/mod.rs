@@ -12,7 +12,6 @@ mod istio;
 mod mesh;
 pub mod relay;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -52,6 +51,9 @@ pub struct Object {
     path: String,
     /// Canonical YAML of the whole object, shared by every cluster file that holds it.
     pub yaml: Arc<str>,
+    /// The output hash of `yaml` ([`crate::emit::hash_bytes`]), computed once: an object lands
+    /// in about 20 clusters of a large fleet, and each of its files would hash it again.
+    hash: u64,
 }
 
 impl Object {
@@ -61,10 +63,16 @@ impl Object {
             name: name.to_string(),
             namespace: None,
             path: String::new(),
+            hash: crate::emit::hash_bytes(yaml.as_bytes()),
             yaml,
         };
         o.set_namespace(namespace.map(str::to_string));
         o
+    }
+
+    /// [`crate::emit::hash_bytes`] of the YAML.
+    pub fn content_hash(&self) -> u64 {
+        self.hash
     }
 
     pub fn namespace(&self) -> Option<&str> {
@@ -321,16 +329,39 @@ pub fn render(
             Err(e) => errors.push(e),
         }
     }
-    // The ReferenceGrants topoc writes itself, rendered once each and shared.
-    let mut emitted: BTreeMap<crate::refs::Needed, Arc<Object>> = BTreeMap::new();
-    for (c, objects) in per_cluster.iter_mut().enumerate() {
-        for needed in crate::refs::to_emit(p, placement, uses, ClusterId(c as u32)) {
-            let obj = emitted
-                .entry(needed)
-                .or_insert_with_key(|n| Arc::new(gateway_api::emitted_grant(n)))
-                .clone();
-            objects.push(obj);
+    // The ReferenceGrants topoc writes itself. The distinct references are numbered in sorted
+    // order; each use adds its number to the clusters it lands in (work that grows with the
+    // placements, not uses × clusters), and each grant is rendered once, in parallel, and
+    // shared by every cluster that needs it.
+    let mut distinct: Vec<&crate::refs::Needed> = uses.iter().map(|u| &u.needed).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let mut grant_ids: Vec<Vec<usize>> = vec![Vec::new(); p.clusters.len()];
+    for u in uses {
+        let Ok(id) = distinct.binary_search(&&u.needed) else {
+            continue;
+        };
+        for c in u.clusters.ones() {
+            if crate::refs::emits(p, placement, u, ClusterId(c as u32)) {
+                grant_ids[c].push(id);
+            }
         }
+    }
+    grant_ids.par_iter_mut().for_each(|ids| {
+        ids.sort_unstable();
+        ids.dedup();
+    });
+    let mut wanted = vec![false; distinct.len()];
+    for &id in grant_ids.iter().flatten() {
+        wanted[id] = true;
+    }
+    let grants: Vec<Option<Arc<Object>>> = distinct
+        .par_iter()
+        .zip(wanted)
+        .map(|(n, w)| w.then(|| Arc::new(gateway_api::emitted_grant(n))))
+        .collect();
+    for (objects, ids) in per_cluster.iter_mut().zip(&grant_ids) {
+        objects.extend(ids.iter().filter_map(|&id| grants[id].clone()));
     }
     // Gateway installations: IstioOperators per workload cluster, managers for management.
     errors.extend(istio::render(&cx, &mut per_cluster));
@@ -345,7 +376,7 @@ pub fn render(
 /// The clusters that receive something, each with its objects sorted by path.
 pub(crate) fn bundles(p: &Program, per_cluster: Vec<Vec<Arc<Object>>>) -> Vec<ClusterBundle> {
     per_cluster
-        .into_iter()
+        .into_par_iter()
         .enumerate()
         .filter(|(_, objects)| !objects.is_empty())
         .map(|(i, mut objects)| {
