@@ -1,0 +1,622 @@
+//! From objects per cluster to definitions with `to`: copies of one object in several cluster
+//! folders become one definition, the clusters are declared, services and secrets that the
+//! manifests only reference are declared from the references, and `to` is written only where
+//! topoc's default (see docs/language.md, Distribution) would place the definition elsewhere.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::build;
+use super::fields::Ref;
+use super::object::Def;
+use super::write;
+use crate::diag::{Code, Diagnostic};
+use crate::source::Span;
+use crate::syntax::ast::{Block, Entry, Value, ValueKind};
+
+/// One top-level definition of the imported program, with a comment to print above it.
+pub struct Item {
+    pub comment: Option<String>,
+    pub block: Block,
+}
+
+/// Definition keywords in the order the program lists them.
+pub(crate) const ORDER: &[&str] = &[
+    "cluster",
+    "class",
+    "service",
+    "secret",
+    "upstream",
+    "gateway",
+    "route",
+    "grant",
+    "gateway-install",
+];
+
+/// Classes the prelude declares (`stdlib/gloo.topo`).
+const STDLIB_CLASSES: &[&str] = &["gloo-gateway", "gloo-gateway-distribute"];
+
+/// The default namespace of a management cluster (docs/language.md, Clusters).
+const DEFAULT_MANAGEMENT_NAMESPACE: &str = "gloo-mesh";
+
+pub(crate) struct Input {
+    pub defs: Vec<Def>,
+    pub refs: Vec<Ref>,
+    /// Clusters in which topoc's own ReferenceGrants were found: they emit grants.
+    pub emitting: BTreeSet<String>,
+    /// The newest Gateway API release the objects need.
+    pub needs: Option<((u32, u32), Span)>,
+    /// Istio control-plane revisions that gateway installations need: (cluster, revision).
+    pub revisions: Vec<(String, String, Span)>,
+    /// Cluster definitions given with `--clusters`.
+    pub given: Vec<Block>,
+}
+
+struct Cluster {
+    name: String,
+    management: bool,
+    labels: BTreeMap<String, String>,
+    /// Where the cluster was first seen, for synthesized definitions.
+    span: Span,
+    /// The namespace of the relay's source objects (management cluster only).
+    namespace: Option<String>,
+}
+
+pub(crate) fn place(input: Input, diags: &mut Vec<Diagnostic>) -> Vec<Item> {
+    let Input {
+        defs,
+        refs,
+        emitting,
+        needs,
+        revisions,
+        given,
+    } = input;
+    let groups = merge(defs, diags);
+    let clusters = clusters(&groups, &given, &revisions);
+    let workload: BTreeSet<String> = clusters
+        .iter()
+        .filter(|c| !c.management)
+        .map(|c| c.name.clone())
+        .collect();
+
+    // Where each definition lands, as read from the manifests.
+    let mut sets: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+    let mut items: Vec<(Def, BTreeSet<String>, Span)> = Vec::new();
+    for (def, copies) in groups {
+        let mut set = BTreeSet::new();
+        let mut span = def.block.name.as_ref().map_or(def.block.span, |n| n.span);
+        for (cluster, relay) in &copies {
+            match relay {
+                Some(r) => {
+                    span = r.span;
+                    match &r.clusters {
+                        Some(list) => set.extend(list.iter().cloned()),
+                        None => {
+                            if workload.is_empty() {
+                                diags.push(
+                                    Diagnostic::new(
+                                        Code::ImportNoWorkloadCluster,
+                                        "`*` distributes to every workload cluster, and no workload cluster is known",
+                                        r.span,
+                                        "every workload cluster",
+                                    )
+                                    .with_help("pass `--clusters FILE.topo` with the clusters the relay is connected to"),
+                                );
+                            }
+                            set.extend(workload.iter().cloned());
+                        }
+                    }
+                }
+                None => {
+                    set.insert(cluster.clone());
+                }
+            }
+        }
+        sets.insert((def.keyword.to_string(), def.name.clone()), set.clone());
+        items.push((def, set, span));
+    }
+    check_ref_namespaces(&items, &refs, diags);
+    let stubs = stubs(&items, &refs, diags);
+    for (def, _) in &stubs {
+        let users: BTreeSet<String> = items
+            .iter()
+            .filter(|(d, _, _)| {
+                build::block_references(&d.block)
+                    .iter()
+                    .any(|(k, n, _)| k == def.keyword && *n == def.name)
+            })
+            .flat_map(|(_, s, _)| s.iter().cloned())
+            .collect();
+        sets.insert((def.keyword.to_string(), def.name.clone()), users);
+    }
+    let declared_classes: BTreeSet<String> = items
+        .iter()
+        .filter(|(d, _, _)| d.keyword == "class")
+        .map(|(d, _, _)| d.name.clone())
+        .chain(STDLIB_CLASSES.iter().map(|s| s.to_string()))
+        .collect();
+
+    let mut out: Vec<(usize, String, Item)> = Vec::new();
+    let refs_of = items
+        .iter()
+        .map(|(d, _, _)| {
+            let targets = build::block_references(&d.block)
+                .into_iter()
+                .map(|(k, n, _)| (k, n))
+                .collect();
+            ((d.keyword.to_string(), d.name.clone()), targets)
+        })
+        .collect();
+    let cx = Placing {
+        sets: &sets,
+        refs_of: &refs_of,
+        workload: &workload,
+        clusters: &clusters,
+    };
+    for (mut def, set, span) in items {
+        if def.keyword == "class" && STDLIB_CLASSES.contains(&def.name.as_str()) {
+            diags.push(
+                Diagnostic::new(
+                    Code::ImportIgnored,
+                    format!("GatewayClass `{}` is not imported", def.name),
+                    def.block.name.as_ref().map_or(def.block.span, |n| n.span),
+                    "declared by topoc's standard library",
+                )
+                .with_help("Gloo's installation creates this class; topoc declares it in `stdlib/gloo` and does not write it"),
+            );
+            continue;
+        }
+        if def.keyword == "gateway" {
+            bare_class(&mut def.block, &declared_classes);
+        }
+        if let Some(to) = cx.to(&def, &set, span) {
+            insert_after_metadata(&mut def.block, to);
+        }
+        out.push((rank(def.keyword), def.name.clone(), Item { comment: None, block: def.block }));
+    }
+    for (mut def, comment) in stubs {
+        let set = sets
+            .get(&(def.keyword.to_string(), def.name.clone()))
+            .cloned()
+            .unwrap_or_default();
+        let span = def.block.span;
+        if let Some(to) = cx.to(&def, &set, span) {
+            insert_after_metadata(&mut def.block, to);
+        }
+        out.push((rank(def.keyword), def.name.clone(), Item { comment: Some(comment), block: def.block }));
+    }
+    for c in &clusters {
+        if let Some(block) = cluster_block(c, &given, &emitting, needs, &revisions) {
+            out.push((0, c.name.clone(), Item { comment: None, block }));
+        }
+    }
+    out.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    out.into_iter().map(|(_, _, item)| item).collect()
+}
+
+fn rank(keyword: &str) -> usize {
+    ORDER.iter().position(|k| *k == keyword).unwrap_or(ORDER.len())
+}
+
+/// Copies of one definition: the cluster folder of each and its relay annotation.
+type Copies = Vec<(String, Option<super::object::Relay>)>;
+
+/// Group the copies of each object (same kind and name) found in the cluster folders.
+fn merge(defs: Vec<Def>, diags: &mut Vec<Diagnostic>) -> Vec<(Def, Copies)> {
+    let mut groups: BTreeMap<(usize, String), (Def, Copies, String)> = BTreeMap::new();
+    for def in defs {
+        let key = (rank(def.keyword), def.name.clone());
+        let copy = (def.cluster.clone(), def.relay.clone());
+        match groups.get_mut(&key) {
+            None => {
+                let text = write::definition_text(&def.block);
+                groups.insert(key, (def, vec![copy], text));
+            }
+            Some((first, copies, text)) => {
+                let first_span = first.block.name.as_ref().map_or(first.block.span, |n| n.span);
+                let span = def.block.name.as_ref().map_or(def.block.span, |n| n.span);
+                if first.namespace != def.namespace {
+                    diags.push(
+                        Diagnostic::new(
+                            Code::ImportDuplicateName,
+                            format!(
+                                "two {}s named `{}`, in namespaces `{}` and `{}`",
+                                def.kind,
+                                def.name,
+                                first.namespace.as_deref().unwrap_or(""),
+                                def.namespace.as_deref().unwrap_or("")
+                            ),
+                            span,
+                            "this one is left out",
+                        )
+                        .with_label(first_span, "the first")
+                        .with_help("topoc's names are unique per kind in the whole program: rename one of them"),
+                    );
+                    continue;
+                }
+                if copies.iter().any(|(c, _)| *c == def.cluster) {
+                    diags.push(
+                        Diagnostic::new(
+                            Code::ImportDuplicateName,
+                            format!("two {}s named `{}` in cluster {}", def.kind, def.name, def.cluster),
+                            span,
+                            "this one is left out",
+                        )
+                        .with_label(first_span, "the first")
+                        .with_help("an object exists once per cluster: remove one, or rename it"),
+                    );
+                    continue;
+                }
+                if write::definition_text(&def.block) != *text {
+                    let mut d = Diagnostic::new(
+                        Code::ImportCopiesDiffer,
+                        format!(
+                            "{} `{}` differs between clusters {} and {}",
+                            def.kind, def.name, copies[0].0, def.cluster
+                        ),
+                        span,
+                        format!("the copy in {}", def.cluster),
+                    )
+                    .with_label(first_span, format!("the copy in {}", copies[0].0))
+                    .with_help("a topoc definition is the same in every cluster: make the copies equal, or give the variants different names");
+                    if let Some((a, b)) = first_difference(&first.block, &def.block) {
+                        d = Diagnostic::new(
+                            Code::ImportCopiesDiffer,
+                            d.message.clone(),
+                            b,
+                            format!("the copy in {}", def.cluster),
+                        )
+                        .with_label(a, format!("the copy in {}", copies[0].0))
+                        .with_help(d.help.clone().unwrap_or_default());
+                    }
+                    diags.push(d);
+                }
+                copies.push(copy);
+            }
+        }
+    }
+    groups.into_values().map(|(d, c, _)| (d, c)).collect()
+}
+
+/// The spans of the first entry that differs between two versions of a definition.
+fn first_difference(a: &Block, b: &Block) -> Option<(Span, Span)> {
+    let span = |e: &Entry| match e {
+        Entry::Attr(x) => x.key.span.to(x.value.span),
+        Entry::Block(x) => x.span,
+    };
+    for (x, y) in a.entries.iter().zip(&b.entries) {
+        if write::entry_text(x) != write::entry_text(y) {
+            return Some((span(x), span(y)));
+        }
+    }
+    let (x, y) = (a.entries.get(b.entries.len()), b.entries.get(a.entries.len()));
+    match (x, y) {
+        (Some(x), None) => Some((span(x), b.span)),
+        (None, Some(y)) => Some((a.span, span(y))),
+        _ => None,
+    }
+}
+
+/// The clusters: those given with `--clusters`, or else the cluster folders, the clusters the
+/// relay annotations name, and the management cluster they imply.
+fn clusters(
+    groups: &[(Def, Copies)],
+    given: &[Block],
+    revisions: &[(String, String, Span)],
+) -> Vec<Cluster> {
+    if !given.is_empty() {
+        return given.iter().filter_map(given_cluster).collect();
+    }
+    let mut out: BTreeMap<String, Cluster> = BTreeMap::new();
+    let mut add = |name: &str, span: Span, management: bool, namespace: Option<String>| {
+        let c = out.entry(name.to_string()).or_insert(Cluster {
+            name: name.to_string(),
+            management: false,
+            labels: BTreeMap::new(),
+            span,
+            namespace: None,
+        });
+        if management {
+            c.management = true;
+            c.namespace = c.namespace.take().or(namespace);
+        }
+    };
+    for (name, _, at) in revisions {
+        add(name, *at, false, None);
+    }
+    for (def, copies) in groups {
+        let span = def.block.name.as_ref().map_or(def.block.span, |n| n.span);
+        if let Some(source) = &def.source {
+            add(&source.cluster, source.span, true, Some(source.namespace.clone()));
+        }
+        for (cluster, relay) in copies {
+            match relay {
+                Some(r) => {
+                    // The folder holding relay sources is the management cluster.
+                    let ns = def.source_namespace.clone().or(def.namespace.clone());
+                    add(cluster, span, true, ns);
+                    for c in r.clusters.iter().flatten() {
+                        add(c, r.span, false, None);
+                    }
+                }
+                None => add(cluster, span, def.keyword == "gateway-install", def.namespace.clone()),
+            }
+        }
+    }
+    out.into_values().collect()
+}
+
+fn given_cluster(b: &Block) -> Option<Cluster> {
+    let name = b.name.as_ref()?;
+    let management = matches!(build::get(b, "role").map(|v| &v.kind), Some(ValueKind::Path(p)) if p.len() == 1 && p[0].name == "management");
+    let labels = match build::get(b, "labels").map(|v| &v.kind) {
+        Some(ValueKind::Map(entries)) => entries
+            .iter()
+            .filter_map(|(k, v)| match &v.kind {
+                ValueKind::Str(s) => Some((k.name.clone(), s.clone())),
+                _ => None,
+            })
+            .collect(),
+        _ => BTreeMap::new(),
+    };
+    Some(Cluster {
+        name: name.name.clone(),
+        management,
+        labels,
+        span: name.span,
+        namespace: None,
+    })
+}
+
+/// The definition of a cluster the manifests imply (given clusters are written as given).
+fn cluster_block(
+    c: &Cluster,
+    given: &[Block],
+    emitting: &BTreeSet<String>,
+    needs: Option<((u32, u32), Span)>,
+    revisions: &[(String, String, Span)],
+) -> Option<Block> {
+    if let Some(b) = given.iter().find(|b| b.name.as_ref().is_some_and(|n| n.name == c.name)) {
+        return Some(b.clone());
+    }
+    let span = c.span;
+    let mut entries = Vec::new();
+    if c.management {
+        entries.push(build::attr("role", span, build::path(&["management"], span)));
+        if let Some(ns) = c.namespace.as_deref().filter(|n| *n != DEFAULT_MANAGEMENT_NAMESPACE) {
+            entries.push(build::attr("namespace", span, build::string(ns, span)));
+        }
+    } else {
+        if !emitting.contains(&c.name) {
+            // Existing manifests hold every grant the cluster has: check against those.
+            entries.push(build::attr("reference-grants", span, build::path(&["require"], span)));
+        }
+        let mine: BTreeMap<&str, Span> = revisions
+            .iter()
+            .filter(|(cluster, _, _)| *cluster == c.name)
+            .map(|(_, r, at)| (r.as_str(), *at))
+            .collect();
+        if let Some(first) = mine.values().next() {
+            // The manager installed gateways here, so these control planes run here.
+            let list = mine.iter().map(|(r, at)| build::string(r, *at)).collect();
+            entries.push(build::attr("istio-revisions", *first, build::list(list, *first)));
+        }
+        if let Some(((major, minor), at)) = needs.filter(|((ma, mi), _)| (*ma, *mi) > (1, 2)) {
+            entries.push(build::attr(
+                "gateway-api",
+                at,
+                build::string(&format!("{major}.{minor}"), at),
+            ));
+        }
+    }
+    Some(build::block("cluster", Some(build::ident(&c.name, span)), entries, span))
+}
+
+/// Definitions by (kind, name).
+type Keyed<T> = BTreeMap<(String, String), T>;
+
+struct Placing<'a> {
+    sets: &'a Keyed<BTreeSet<String>>,
+    /// What each definition references.
+    refs_of: &'a Keyed<BTreeSet<(String, String)>>,
+    workload: &'a BTreeSet<String>,
+    clusters: &'a [Cluster],
+}
+
+impl Placing<'_> {
+    /// The `to` (or `runs-in`) attribute a definition needs, if its default is not its set.
+    fn to(&self, def: &Def, set: &BTreeSet<String>, span: Span) -> Option<Entry> {
+        let refs = build::block_references(&def.block);
+        let placed = |kind: &str| -> Vec<Option<&BTreeSet<String>>> {
+            refs.iter()
+                .filter(|(k, _, _)| k == kind)
+                .map(|(k, n, _)| self.sets.get(&(k.clone(), n.clone())))
+                .collect()
+        };
+        let me = (def.keyword.to_string(), def.name.clone());
+        let users = |kind: &str| -> BTreeSet<String> {
+            self.refs_of
+                .iter()
+                .filter(|((k, _), targets)| k == kind && targets.contains(&me))
+                .filter_map(|(key, _)| self.sets.get(key))
+                .flatten()
+                .cloned()
+                .collect()
+        };
+        let (attr, default) = match def.keyword {
+            "gateway" | "grant" => ("to", Some(self.workload.clone())),
+            "service" => ("runs-in", Some(self.workload.clone())),
+            "route" => {
+                let parents = placed("gateway");
+                let known: Option<Vec<&BTreeSet<String>>> = parents.into_iter().collect();
+                let default = known.and_then(|sets| {
+                    let mut it = sets.into_iter();
+                    let first = it.next()?.clone();
+                    Some(it.fold(first, |acc, s| acc.intersection(s).cloned().collect()))
+                });
+                ("to", default)
+            }
+            "upstream" => ("to", Some(users("route"))),
+            "secret" => ("to", Some(users("gateway"))),
+            _ => return None,
+        };
+        if default.as_ref() == Some(set) {
+            return None;
+        }
+        Some(build::attr(attr, span, self.value(set, span)))
+    }
+
+    /// `all`, `none`, a label selector or a list, whichever says the set.
+    fn value(&self, set: &BTreeSet<String>, span: Span) -> Value {
+        if set.is_empty() {
+            return build::path(&["none"], span);
+        }
+        if set == self.workload {
+            return build::path(&["all"], span);
+        }
+        let pairs: BTreeSet<(&String, &String)> =
+            self.clusters.iter().flat_map(|c| c.labels.iter()).collect();
+        for (k, v) in pairs {
+            let selected: BTreeSet<String> = self
+                .clusters
+                .iter()
+                .filter(|c| c.labels.get(k) == Some(v))
+                .map(|c| c.name.clone())
+                .collect();
+            if selected == *set {
+                return build::map(vec![(build::ident(k, span), build::string(v, span))], span);
+            }
+        }
+        build::list(set.iter().map(|c| build::path(&[c], span)).collect(), span)
+    }
+}
+
+/// Put `to` after `namespace`, `labels` and `annotations`, where language.md writes it.
+fn insert_after_metadata(block: &mut Block, entry: Entry) {
+    let at = block
+        .entries
+        .iter()
+        .take_while(|e| matches!(e, Entry::Attr(a) if matches!(a.key.name.as_str(), "namespace" | "labels" | "annotations")))
+        .count();
+    block.entries.insert(at, entry);
+}
+
+/// `class = "gloo-gateway"` → `class = gloo-gateway` when the class is declared, so that a
+/// typo is an error; an undeclared class stays quoted (W0313).
+fn bare_class(block: &mut Block, declared: &BTreeSet<String>) {
+    for e in &mut block.entries {
+        if let Entry::Attr(a) = e {
+            if a.key.name == "class" {
+                if let ValueKind::Str(s) = &a.value.kind {
+                    if declared.contains(s) && write::is_ident(s) {
+                        a.value = build::path(&[s.as_str()], a.value.span);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// References whose namespace is not the namespace of the definition they name.
+fn check_ref_namespaces(
+    items: &[(Def, BTreeSet<String>, Span)],
+    refs: &[Ref],
+    diags: &mut Vec<Diagnostic>,
+) {
+    for r in refs {
+        let Some((def, _, _)) = items
+            .iter()
+            .find(|(d, _, _)| d.keyword == r.kind && d.name == r.name)
+        else {
+            continue;
+        };
+        let ns = def.namespace.as_deref().unwrap_or("");
+        if ns == r.namespace || def.source_namespace.as_deref() == Some(r.namespace.as_str()) {
+            continue;
+        }
+        diags.push(
+            Diagnostic::new(
+                Code::ImportNamespaceMismatch,
+                format!(
+                    "reference to {} `{}` in namespace `{}`, which is in `{ns}`",
+                    def.kind, r.name, r.namespace
+                ),
+                r.span,
+                format!("names namespace `{}`", r.namespace),
+            )
+            .with_label(
+                def.block.name.as_ref().map_or(def.block.span, |n| n.span),
+                format!("{} `{}` is in `{ns}`", def.kind, r.name),
+            )
+            .with_help("topoc's names are global per kind: fix the reference's namespace, or rename the object it means"),
+        );
+    }
+}
+
+/// Services and secrets the manifests reference but do not hold: declared from the
+/// references (their namespace, and the ports used), with a comment saying so.
+fn stubs(
+    items: &[(Def, BTreeSet<String>, Span)],
+    refs: &[Ref],
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<(Def, String)> {
+    let mut wanted: BTreeMap<(&str, &str), (String, BTreeSet<i64>, Span)> = BTreeMap::new();
+    for r in refs.iter().filter(|r| matches!(r.kind, "service" | "secret")) {
+        if items.iter().any(|(d, _, _)| d.keyword == r.kind && d.name == r.name) {
+            continue;
+        }
+        let entry = wanted
+            .entry((r.kind, r.name.as_str()))
+            .or_insert_with(|| (r.namespace.clone(), BTreeSet::new(), r.span));
+        if entry.0 != r.namespace {
+            diags.push(
+                Diagnostic::new(
+                    Code::ImportDuplicateName,
+                    format!(
+                        "two {}s named `{}` are referenced, in namespaces `{}` and `{}`",
+                        r.kind, r.name, entry.0, r.namespace
+                    ),
+                    r.span,
+                    format!("in `{}`", r.namespace),
+                )
+                .with_label(entry.2, format!("in `{}`", entry.0))
+                .with_help("topoc's names are unique per kind in the whole program: rename one of them"),
+            );
+            continue;
+        }
+        entry.1.extend(r.port);
+    }
+    wanted
+        .into_iter()
+        .map(|((kind, name), (namespace, ports, span))| {
+            let mut entries = Vec::new();
+            if namespace != "default" {
+                entries.push(build::attr("namespace", span, build::string(&namespace, span)));
+            }
+            if kind == "service" && !ports.is_empty() {
+                let list = ports
+                    .iter()
+                    .map(|p| build::map(vec![(build::ident("port", span), build::int(*p, span))], span))
+                    .collect();
+                entries.push(build::attr("ports", span, build::list(list, span)));
+            }
+            let keyword = if kind == "service" { "service" } else { "secret" };
+            let comment = if kind == "service" {
+                "Not in the manifests: declared from the references to it, with the ports they use."
+            } else {
+                "Not in the manifests: declared from the certificate references to it."
+            };
+            let def = Def {
+                keyword,
+                kind: if kind == "service" { "Service" } else { "Secret" }.to_string(),
+                name: name.to_string(),
+                namespace: Some(namespace),
+                block: build::block(keyword, Some(build::ident(name, span)), entries, span),
+                cluster: String::new(),
+                relay: None,
+                source: None,
+                source_namespace: None,
+            };
+            (def, comment.to_string())
+        })
+        .collect()
+}
