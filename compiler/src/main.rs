@@ -457,7 +457,7 @@ fn import(common: &Common, out: &std::path::Path, read: &ReadArgs) -> ExitCode {
     };
     let text = topoc::import::to_topo(&imported, &common.paths);
     let count = imported.items.len();
-    let unwritable = topoc::import::unwritable(&imported);
+    let unwritable = topoc::import::unwritable(&imported.items);
     let mut diags = imported.diagnostics;
     diags.extend(unwritable);
     let diags = diags.into_sorted(&imported.loaded.sources);

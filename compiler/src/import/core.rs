@@ -49,10 +49,16 @@ fn service(cx: &mut Cx, _o: &Object<'_>, top: &mut Fields<'_>) -> Converted {
             if let Some(ports) = f.take("ports") {
                 let k = key_span(cx, &f, "ports", ports);
                 let mut items = Vec::new();
-                for (i, p) in cx.seq(ports, "spec.ports").iter().enumerate() {
+                let listed = cx.seq(ports, "spec.ports");
+                for (i, p) in listed.iter().enumerate() {
                     if let Some(v) = service_port(cx, p, &format!("spec.ports[{i}]")) {
                         items.push(v);
                     }
+                }
+                if items.is_empty() && !listed.is_empty() {
+                    // Only UDP or SCTP ports: nothing an HTTPRoute can send to.
+                    f.finish(cx);
+                    return Converted::Nothing;
                 }
                 entries.push(build::attr("ports", k, build::list(items, cx.span(ports))));
             }
@@ -98,8 +104,10 @@ fn service_port(cx: &mut Cx, node: &Node, path: &str) -> Option<crate::syntax::a
     }
     if let Some(p) = f.take("protocol") {
         if p.as_str() != Some("TCP") {
+            // No HTTPRoute can send to it: leaving it out makes a route that tries E0305.
             let at = f.at("protocol");
-            cx.unsupported(p, &at, "topoc's service ports are TCP");
+            cx.ignored(p, &at, "topoc's service ports are the TCP ports routes send to");
+            return None;
         }
     }
     f.ignore(cx, "nodePort", "allocated by the API server");

@@ -144,9 +144,9 @@ pub fn import(paths: &[PathBuf], options: &ImportOptions) -> Result<Imported, Lo
 /// Names a `.topo` file cannot spell: definition, listener and cluster names and references
 /// are identifiers there (docs/language.md, Limitations), while Kubernetes also allows dots and
 /// leading digits. Only `topoc import` needs them spelled; the checks take any name.
-pub fn unwritable(imported: &Imported) -> Vec<Diagnostic> {
+pub fn unwritable(items: &[Item]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for item in &imported.items {
+    for item in items {
         unwritable_block(&item.block, &mut out);
     }
     out

@@ -90,24 +90,24 @@ pub(crate) enum Read {
 
 /// Convert one document (a `kind: List` yields its items).
 pub(crate) fn read(cx: &mut Cx, doc: &Doc, node: &Node, out: &mut Vec<Read>) {
+    if is_consul_dump(node) {
+        cx.diags.push(
+            Diagnostic::new(
+                Code::ImportGlooEdge,
+                "a `consul kv` export holds Gloo Edge API objects, which topoc cannot import",
+                Span::new(cx.file, node.start, node.start),
+                "written by `topoc build --target gloo-edge --store consul`",
+            )
+            .with_help("import the Gateway API manifests of the same fleet; `--target gloo-edge --store consul` writes this again"),
+        );
+        return;
+    }
     let Some(mut top) = cx.fields(node, "") else {
         return;
     };
     let api_version = top.take("apiVersion");
     let kind_node = top.take("kind");
     let (Some(api_version), Some(kind_node)) = (api_version, kind_node) else {
-        if is_consul_dump(node) {
-            cx.diags.push(
-                Diagnostic::new(
-                    Code::ImportBuildArtefact,
-                    "a `consul kv` export is a build artefact",
-                    cx.span(node),
-                    "written by `topoc build --target gloo-edge --store consul`",
-                )
-                .with_help("import the Gateway API manifests the topology describes; `--store consul` writes this again"),
-            );
-            return;
-        }
         let span = cx.span(node);
         cx.diags.push(
             Diagnostic::new(
