@@ -116,7 +116,14 @@ fn service_port(cx: &mut Cx, node: &Node, path: &str) -> Option<crate::syntax::a
 }
 
 fn secret(cx: &mut Cx, _o: &Object<'_>, top: &mut Fields<'_>) -> Converted {
-    for field in ["data", "stringData", "type", "immutable"] {
+    // A `secret` is a TLS secret by definition (docs/language.md, Secrets).
+    match top.take("type") {
+        Some(t) if t.as_str() != Some("kubernetes.io/tls") => {
+            cx.ignored(t, "type", "topoc's secrets are TLS secrets (`kubernetes.io/tls`)");
+        }
+        _ => {}
+    }
+    for field in ["data", "stringData", "immutable"] {
         top.ignore(
             cx,
             field,

@@ -228,7 +228,8 @@ impl<'n> Fields<'n> {
             } else {
                 format!("{}.{}", self.path, k.key_text())
             };
-            let span = Span::new(cx.file, k.start, v.end.max(k.end));
+            // The key names the field; its value may span many lines.
+            let span = Span::new(cx.file, k.start, k.end);
             cx.diags.push(
                 Diagnostic::new(
                     Code::ImportUnrepresentable,

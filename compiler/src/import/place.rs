@@ -168,7 +168,13 @@ pub(crate) fn place(input: Input, diags: &mut Vec<Diagnostic>) -> Vec<Item> {
         if def.keyword == "gateway" {
             bare_class(&mut def.block, &declared_classes);
         }
-        if let Some(to) = cx.to(&def, &set, span) {
+        // An empty relay target is written `to = none`: on purpose, not a W0301 surprise.
+        let to = if def.relay.is_some() && set.is_empty() {
+            Some(build::attr("to", span, build::path(&["none"], span)))
+        } else {
+            cx.to(&def, &set, span)
+        };
+        if let Some(to) = to {
             insert_after_metadata(&mut def.block, to);
         }
         out.push((rank(def.keyword), def.name.clone(), Item { comment: None, block: def.block }));
