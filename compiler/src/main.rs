@@ -425,6 +425,7 @@ impl ReadArgs {
             clusters: self.clusters.clone(),
             cluster: self.cluster.clone(),
             load: common.load_options(),
+            explicit_placement: false,
         }
     }
 }
@@ -494,7 +495,10 @@ fn check_manifests(common: &Common, args: &ManifestArgs) -> ExitCode {
         load: common.load_options(),
         ..Options::default()
     };
-    let read = args.read.options(common);
+    let read = topoc::import::ImportOptions {
+        explicit_placement: true,
+        ..args.read.options(common)
+    };
     let check = |paths: &[PathBuf]| {
         topoc::import::import(paths, &read).map(|i| {
             let locator = i.locator;

@@ -56,6 +56,10 @@ pub struct ImportOptions {
     /// Put every manifest in this one cluster instead of reading `DIR/<cluster>/...`.
     pub cluster: Option<String>,
     pub load: LoadOptions,
+    /// Write every relay placement as `to`, even where it is topoc's default, so that
+    /// diagnostics about placement point at the `distribute-to` annotation (`check
+    /// --manifests`); `topoc import` leaves defaults out, as a person would.
+    pub explicit_placement: bool,
 }
 
 /// The manifests as a program: loaded like `.topo` files (prelude first), with the imported
@@ -121,6 +125,7 @@ pub fn import(paths: &[PathBuf], options: &ImportOptions) -> Result<Imported, Lo
             needs,
             revisions,
             given,
+            explicit: options.explicit_placement,
         },
         &mut diags,
     );

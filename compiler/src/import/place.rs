@@ -49,6 +49,8 @@ pub(crate) struct Input {
     pub revisions: Vec<(String, String, Span)>,
     /// Cluster definitions given with `--clusters`.
     pub given: Vec<Block>,
+    /// Write relay placements as `to` even where they are the default.
+    pub explicit: bool,
 }
 
 struct Cluster {
@@ -69,6 +71,7 @@ pub(crate) fn place(input: Input, diags: &mut Vec<Diagnostic>) -> Vec<Item> {
         needs,
         revisions,
         given,
+        explicit,
     } = input;
     let groups = merge(defs, diags);
     let clusters = clusters(&groups, &given, &revisions);
@@ -169,8 +172,8 @@ pub(crate) fn place(input: Input, diags: &mut Vec<Diagnostic>) -> Vec<Item> {
             bare_class(&mut def.block, &declared_classes);
         }
         // An empty relay target is written `to = none`: on purpose, not a W0301 surprise.
-        let to = if def.relay.is_some() && set.is_empty() {
-            Some(build::attr("to", span, build::path(&["none"], span)))
+        let to = if def.relay.is_some() && (set.is_empty() || explicit) {
+            Some(build::attr("to", span, cx.value(&set, span)))
         } else {
             cx.to(&def, &set, span)
         };

@@ -145,6 +145,7 @@ pub fn stage_manifests(dir: &Path, text: &str) -> topoc::import::ImportOptions {
     }
     topoc::import::ImportOptions {
         cluster: single.then(|| "east".to_string()),
+        explicit_placement: true,
         ..Default::default()
     }
 }
