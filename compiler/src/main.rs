@@ -438,7 +438,11 @@ fn color(common: &Common) -> bool {
     }
 }
 
-fn print_diagnostics(common: &Common, diags: &[topoc::diag::Diagnostic], sources: &topoc::source::SourceMap) {
+fn print_diagnostics(
+    common: &Common,
+    diags: &[topoc::diag::Diagnostic],
+    sources: &topoc::source::SourceMap,
+) {
     let text = match common.message_format {
         MessageFormat::Human => report::render_all(diags, sources, color(common)),
         MessageFormat::Json => report::render_json(diags, sources),
@@ -480,10 +484,7 @@ fn import(common: &Common, out: &std::path::Path, read: &ReadArgs) -> ExitCode {
         eprintln!("error: cannot write {}: {e}", out.display());
         return ExitCode::from(EXIT_IO);
     }
-    eprintln!(
-        "topoc: {count} definitions written to {}",
-        out.display()
-    );
+    eprintln!("topoc: {count} definitions written to {}", out.display());
     ExitCode::SUCCESS
 }
 

@@ -238,6 +238,10 @@ impl Node {
     }
 }
 
+/// Deepest nesting of YAML collections read with positions: deeper input is an error instead of
+/// a stack overflow in the stages that walk the tree.
+pub const MAX_YAML_NESTING: usize = 128;
+
 /// Parse every document of a (multi-document) YAML text, with positions. Empty documents
 /// (a lone `---`) are left out.
 pub fn parse_documents(text: &str) -> Result<Vec<Node>, ParseError> {
@@ -255,6 +259,13 @@ pub fn parse_documents(text: &str) -> Result<Vec<Node>, ParseError> {
             column: e.marker().col() + 1,
         })?;
         builder.event(event, span);
+        if builder.stack.len() > MAX_YAML_NESTING {
+            return Err(ParseError {
+                message: format!("collections nest deeper than {MAX_YAML_NESTING} levels"),
+                line: span.start.line(),
+                column: span.start.col() + 1,
+            });
+        }
     }
     Ok(builder.docs)
 }
@@ -322,7 +333,9 @@ impl Builder<'_> {
                 });
                 self.finish(Node { start, end, ..node }, 0);
             }
-            Event::SequenceStart(anchor, _) => self.stack.push(Open::Seq(start, anchor, Vec::new())),
+            Event::SequenceStart(anchor, _) => {
+                self.stack.push(Open::Seq(start, anchor, Vec::new()))
+            }
             Event::MappingStart(anchor, _) => self.stack.push(Open::Map(start, anchor, Vec::new())),
             Event::SequenceEnd | Event::MappingEnd => {
                 let Some(open) = self.stack.pop() else { return };
@@ -362,10 +375,12 @@ impl Builder<'_> {
 }
 
 /// YAML 1.2 core schema resolution of a scalar; quoted and block scalars are strings.
-fn scalar(text: &str, style: saphyr_parser::ScalarStyle, tag: Option<&saphyr_parser::Tag>) -> NodeValue {
-    if style != saphyr_parser::ScalarStyle::Plain
-        || tag.is_some_and(|t| t.suffix == "str")
-    {
+fn scalar(
+    text: &str,
+    style: saphyr_parser::ScalarStyle,
+    tag: Option<&saphyr_parser::Tag>,
+) -> NodeValue {
+    if style != saphyr_parser::ScalarStyle::Plain || tag.is_some_and(|t| t.suffix == "str") {
         return NodeValue::Str(text.to_string());
     }
     match text {
@@ -385,8 +400,8 @@ fn scalar(text: &str, style: saphyr_parser::ScalarStyle, tag: Option<&saphyr_par
             return NodeValue::Int(i);
         }
     }
-    let floaty = digits.starts_with(|c: char| c.is_ascii_digit() || c == '.')
-        && text.parse::<f64>().is_ok();
+    let floaty =
+        digits.starts_with(|c: char| c.is_ascii_digit() || c == '.') && text.parse::<f64>().is_ok();
     if floaty || matches!(digits, ".inf" | ".Inf" | ".INF" | ".nan" | ".NaN" | ".NAN") {
         return NodeValue::Float(text.to_string());
     }
@@ -490,17 +505,35 @@ mod tests {
 
     #[test]
     fn documents_have_byte_positions() {
-        let text = "a: 1\n---\nkind: Gateway # é\nspec:\n  listeners:\n  - name: ünï\n    port: 80\n";
-        let docs = parse_documents(text).map_err(|e| e.message).unwrap_or_default();
+        let text =
+            "a: 1\n---\nkind: Gateway # é\nspec:\n  listeners:\n  - name: ünï\n    port: 80\n";
+        let docs = parse_documents(text)
+            .map_err(|e| e.message)
+            .unwrap_or_default();
         assert_eq!(docs.len(), 2);
         let listener = &docs[1].get("spec").and_then(|s| s.get("listeners"));
-        let Some(Node { value: NodeValue::Seq(items), .. }) = listener else {
+        let Some(Node {
+            value: NodeValue::Seq(items),
+            ..
+        }) = listener
+        else {
             panic!("listeners is a list: {listener:?}");
         };
         let name = items[0].get("name").map(|n| &text[n.start..n.end]);
         assert_eq!(name, Some("ünï"));
-        assert_eq!(items[0].get("port").map(|n| n.value.clone()), Some(NodeValue::Int(80)));
+        assert_eq!(
+            items[0].get("port").map(|n| n.value.clone()),
+            Some(NodeValue::Int(80))
+        );
         assert_eq!(docs[0].to_json(), json!({"a": 1}));
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error() {
+        let deep = "[".repeat(MAX_YAML_NESTING + 1);
+        assert!(parse_documents(&deep).is_err());
+        let ok = format!("{}{}", "[".repeat(10), "]".repeat(10));
+        assert!(parse_documents(&ok).is_ok());
     }
 
     #[test]

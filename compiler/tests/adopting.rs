@@ -54,7 +54,11 @@ fn adopting_walkthrough_runs_as_written() {
     let blocks = blocks(&page);
     let dir = support::tempdir("adopting");
     for b in &blocks {
-        if let Some(path) = b.info.split_whitespace().find_map(|w| w.strip_prefix("file=")) {
+        if let Some(path) = b
+            .info
+            .split_whitespace()
+            .find_map(|w| w.strip_prefix("file="))
+        {
             let target = dir.join(path);
             fs::create_dir_all(target.parent().expect("in dir")).expect("create folder");
             fs::write(target, &b.text).expect("write file of the page");
@@ -79,8 +83,17 @@ fn adopting_walkthrough_runs_as_written() {
             String::from_utf8_lossy(&o.stdout),
             String::from_utf8_lossy(&o.stderr)
         );
-        assert!(o.status.success(), "`{}` failed:\n{printed}", words.join(" "));
-        assert_eq!(printed, expected, "`{}` prints what the page says", words.join(" "));
+        assert!(
+            o.status.success(),
+            "`{}` failed:\n{printed}",
+            words.join(" ")
+        );
+        assert_eq!(
+            printed,
+            expected,
+            "`{}` prints what the page says",
+            words.join(" ")
+        );
     }
     // The program the page shows is the one written (after its two header lines).
     let written = fs::read_to_string(dir.join("topology/fleet.topo")).expect("imported");
@@ -100,7 +113,8 @@ fn adopting_walkthrough_runs_as_written() {
             "relay/mgmt/gloo-mesh/{kind}-{}.yaml",
             old["metadata"]["name"].as_str().unwrap_or("")
         );
-        let new = topoc::yaml::parse(&fs::read_to_string(dir.join(&file)).expect(&file)).expect("yaml");
+        let new =
+            topoc::yaml::parse(&fs::read_to_string(dir.join(&file)).expect(&file)).expect("yaml");
         assert_eq!(new["spec"]["kube"], old["spec"]["kube"], "{file}");
         assert_eq!(
             new["metadata"]["annotations"], old["metadata"]["annotations"],
@@ -109,7 +123,11 @@ fn adopting_walkthrough_runs_as_written() {
     }
     // Excerpts of snapshots stay in step with them.
     for b in &blocks {
-        if let Some(path) = b.info.split_whitespace().find_map(|w| w.strip_prefix("snapshot=")) {
+        if let Some(path) = b
+            .info
+            .split_whitespace()
+            .find_map(|w| w.strip_prefix("snapshot="))
+        {
             let snapshot = fs::read_to_string(support::repo().join(path)).expect("snapshot");
             assert_eq!(b.text, snapshot, "docs/adopting.md shows {path}");
         }

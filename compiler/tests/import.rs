@@ -74,34 +74,77 @@ fn golden_outputs_import_and_build_back() {
         let o = topoc(&tmp, &args);
         let found = codes(&o.stderr);
         if flags.iter().any(|f| f == "gloo-edge") {
-            let errors: BTreeSet<&str> = found.iter().map(String::as_str).filter(|c| c.starts_with('E')).collect();
+            let errors: BTreeSet<&str> = found
+                .iter()
+                .map(String::as_str)
+                .filter(|c| c.starts_with('E'))
+                .collect();
             if o.status.code() != Some(1) || errors != BTreeSet::from(["E0508"]) {
-                failures.push_str(&format!("{name}: the Gloo Edge API should be refused with E0508 only, got {found:?}\n"));
+                failures.push_str(&format!(
+                    "{name}: the Gloo Edge API should be refused with E0508 only, got {found:?}\n"
+                ));
             }
             continue;
         }
         if !o.status.success() {
-            failures.push_str(&format!("{name}: import failed: {}\n", String::from_utf8_lossy(&o.stderr)));
+            failures.push_str(&format!(
+                "{name}: import failed: {}\n",
+                String::from_utf8_lossy(&o.stderr)
+            ));
             continue;
         }
         let out = tmp.join(format!("{name}-out"));
-        let mut build = vec!["build".to_string(), topo.display().to_string(), "--out".into(), out.display().to_string()];
+        let mut build = vec![
+            "build".to_string(),
+            topo.display().to_string(),
+            "--out".into(),
+            out.display().to_string(),
+        ];
         build.extend(flags.iter().cloned());
         let build: Vec<&str> = build.iter().map(String::as_str).collect();
         let b = topoc(&tmp, &build);
         if !b.status.success() {
-            failures.push_str(&format!("{name}: the imported program does not build: {}\n{}\n", String::from_utf8_lossy(&b.stderr), fs::read_to_string(&topo).unwrap_or_default()));
+            failures.push_str(&format!(
+                "{name}: the imported program does not build: {}\n{}\n",
+                String::from_utf8_lossy(&b.stderr),
+                fs::read_to_string(&topo).unwrap_or_default()
+            ));
             continue;
         }
         let mut tree = support::read_tree(&out);
         tree.remove(topoc::emit::MANIFEST);
+        // Importing the rebuilt output writes the same program again: a fixed point.
+        let again = tmp.join(format!("{name}-again.topo"));
+        let mut args2: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        args2[1] = out.display().to_string();
+        args2[3] = again.display().to_string();
+        let args2: Vec<&str> = args2.iter().map(String::as_str).collect();
+        let o2 = topoc(&tmp, &args2);
+        let body = |p: &Path| -> String {
+            fs::read_to_string(p)
+                .unwrap_or_default()
+                .lines()
+                .skip(2)
+                .map(|l| format!("{l}\n"))
+                .collect()
+        };
+        if !o2.status.success() || body(&topo) != body(&again) {
+            failures.push_str(&format!(
+                "{name}: importing the rebuilt output gives another program\n"
+            ));
+        }
         match support::compare_trees(&support::read_tree(&golden), &tree) {
-            Some(report) => failures.push_str(&format!("{name}: import then build differs from golden/{name}:\n{report}\n")),
+            Some(report) => failures.push_str(&format!(
+                "{name}: import then build differs from golden/{name}:\n{report}\n"
+            )),
             None => round_tripped += 1,
         }
     }
     assert!(failures.is_empty(), "{failures}");
-    assert!(round_tripped >= 2, "at least quickstart and gloo-distribution round-trip");
+    assert!(
+        round_tripped >= 2,
+        "at least quickstart and gloo-distribution round-trip"
+    );
     let _ = fs::remove_dir_all(&tmp);
 }
 
@@ -145,7 +188,21 @@ fn yaml_files(path: &Path) -> Vec<PathBuf> {
 }
 
 /// Kinds topoc writes from definitions: these must come back out of a build.
-const EMITTED: &[&str] = &["GatewayClass", "Gateway", "HTTPRoute", "ReferenceGrant", "Upstream"];
+const EMITTED: &[&str] = &[
+    "GatewayClass",
+    "Gateway",
+    "HTTPRoute",
+    "ReferenceGrant",
+    "Upstream",
+];
+
+/// (key, field, value): a field under that key whose value is the Gateway API default.
+const FIELD_DEFAULTS: &[(&str, &str, &str)] = &[
+    ("path", "type", "PathPrefix"),
+    ("headers", "type", "Exact"),
+    ("queryParams", "type", "Exact"),
+    ("tls", "mode", "Terminate"),
+];
 
 /// Fields whose absence means the Gateway API default, and lists whose order topoc fixes.
 fn normalize(kind: &str, namespace: &str, v: &mut Value) {
@@ -160,17 +217,31 @@ fn normalize(kind: &str, namespace: &str, v: &mut Value) {
     }
     if let Some(api) = v.get_mut("apiVersion") {
         // v1beta1 and v1 serve the same objects.
-        let group = api.as_str().and_then(|a| a.rsplit_once('/')).map(|(g, _)| g.to_string());
+        let group = api
+            .as_str()
+            .and_then(|a| a.rsplit_once('/'))
+            .map(|(g, _)| g.to_string());
         *api = Value::from(group.unwrap_or_default());
     }
     v.as_object_mut().map(|o| o.remove("status"));
     walk(v, &mut |key, x| {
         let Some(o) = x.as_object_mut() else { return };
+        for (under, field, default) in FIELD_DEFAULTS {
+            if key == *under && o.get(*field).and_then(Value::as_str) == Some(default) {
+                o.remove(*field);
+            }
+        }
         match key {
             "parentRefs" | "backendRef" | "backendRefs" | "certificateRefs" => {
                 let defaults: &[(&str, &str)] = match key {
-                    "parentRefs" => &[("group", "gateway.networking.k8s.io"), ("kind", "Gateway"), ("namespace", namespace)],
-                    "certificateRefs" => &[("group", ""), ("kind", "Secret"), ("namespace", namespace)],
+                    "parentRefs" => &[
+                        ("group", "gateway.networking.k8s.io"),
+                        ("kind", "Gateway"),
+                        ("namespace", namespace),
+                    ],
+                    "certificateRefs" => {
+                        &[("group", ""), ("kind", "Secret"), ("namespace", namespace)]
+                    }
                     _ => &[("group", ""), ("kind", "Service"), ("namespace", namespace)],
                 };
                 for (k, d) in defaults {
@@ -179,26 +250,18 @@ fn normalize(kind: &str, namespace: &str, v: &mut Value) {
                     }
                 }
             }
-            "path" if o.contains_key("value") => {
-                if o.get("type").and_then(Value::as_str) == Some("PathPrefix") {
-                    o.remove("type");
-                }
-            }
-            "headers" | "queryParams" => {
-                if o.get("type").and_then(Value::as_str) == Some("Exact") {
-                    o.remove("type");
-                }
-            }
-            "tls" => {
-                if o.get("mode").and_then(Value::as_str) == Some("Terminate") {
-                    o.remove("mode");
-                }
-            }
             "allowedRoutes" => {
-                if o.get("namespaces").and_then(|n| n.get("from")).and_then(Value::as_str) == Some("Same") {
+                if o.get("namespaces")
+                    .and_then(|n| n.get("from"))
+                    .and_then(Value::as_str)
+                    == Some("Same")
+                {
                     o.remove("namespaces");
                 }
-                if o.get("kinds").and_then(Value::as_array).is_some_and(|k| k.iter().all(|x| x["kind"] == "HTTPRoute")) {
+                if o.get("kinds")
+                    .and_then(Value::as_array)
+                    .is_some_and(|k| k.iter().all(|x| x["kind"] == "HTTPRoute"))
+                {
                     o.remove("kinds");
                 }
             }
@@ -209,7 +272,13 @@ fn normalize(kind: &str, namespace: &str, v: &mut Value) {
         if key == "filters" {
             if let Some(list) = x.as_array_mut() {
                 // topoc writes filters in one fixed order (docs/language.md, Rules).
-                let order = ["RequestHeaderModifier", "ResponseHeaderModifier", "RequestRedirect", "URLRewrite", "RequestMirror"];
+                let order = [
+                    "RequestHeaderModifier",
+                    "ResponseHeaderModifier",
+                    "RequestRedirect",
+                    "URLRewrite",
+                    "RequestMirror",
+                ];
                 list.sort_by_key(|f| order.iter().position(|o| f["type"] == *o));
             }
         }
@@ -218,7 +287,8 @@ fn normalize(kind: &str, namespace: &str, v: &mut Value) {
     walk(v, &mut |_, x| {
         if let Some(o) = x.as_object_mut() {
             o.retain(|_, y| {
-                !y.as_object().is_some_and(|m| m.is_empty()) && !y.as_array().is_some_and(|a| a.is_empty())
+                !y.as_object().is_some_and(|m| m.is_empty())
+                    && !y.as_array().is_some_and(|a| a.is_empty())
             });
         }
     });
@@ -263,19 +333,28 @@ fn corpus_units(corpus: &Path) -> Vec<Unit> {
     entries.sort();
     for e in entries {
         let rel = e.strip_prefix(corpus).unwrap_or(&e).display().to_string();
-        units.push(Unit { name: rel, files: yaml_files(&e), context: 0 });
+        units.push(Unit {
+            name: rel,
+            files: yaml_files(&e),
+            context: 0,
+        });
     }
     let base = corpus.join("conformance/base/manifests.yaml");
     for f in yaml_files(&corpus.join("conformance/tests")) {
         let rel = f.strip_prefix(corpus).unwrap_or(&f).display().to_string();
-        units.push(Unit { name: rel, files: vec![base.clone(), f], context: 1 });
+        units.push(Unit {
+            name: rel,
+            files: vec![base.clone(), f],
+            context: 1,
+        });
     }
     units
 }
 
 /// The cases tests/ui/upstream/README.md translates as valid: they must round-trip in full.
 fn valid_cases() -> BTreeSet<String> {
-    let readme = fs::read_to_string(support::repo().join("tests/ui/upstream/README.md")).expect("read README");
+    let readme = fs::read_to_string(support::repo().join("tests/ui/upstream/README.md"))
+        .expect("read README");
     readme
         .lines()
         .filter(|l| l.contains("(valid-"))
@@ -284,7 +363,13 @@ fn valid_cases() -> BTreeSet<String> {
         .collect()
 }
 
-fn inside(d: &Diagnostic, sources: &topoc::source::SourceMap, file: &Path, start: usize, end: usize) -> bool {
+fn inside(
+    d: &Diagnostic,
+    sources: &topoc::source::SourceMap,
+    file: &Path,
+    start: usize,
+    end: usize,
+) -> bool {
     let span = d.primary.span;
     sources.get(span.file).name == file.display().to_string()
         && start <= span.start as usize
@@ -299,32 +384,54 @@ fn corpus_imports_without_silent_loss_and_valid_cases_round_trip() {
     let Some(corpus) = corpus() else { return };
     let tmp = support::tempdir("import-corpus");
     let valid = valid_cases();
-    assert!(valid.len() >= 20, "the README lists the valid cases: {valid:?}");
+    assert!(
+        valid.len() >= 20,
+        "the README lists the valid cases: {valid:?}"
+    );
     let mut failures = String::new();
     let mut round_tripped = BTreeSet::new();
     for unit in corpus_units(&corpus) {
         let dir = tmp.join("unit");
         stage(&dir, &unit.files);
-        let options = ImportOptions { cluster: Some("east".into()), ..ImportOptions::default() };
-        let imported = import::import(std::slice::from_ref(&dir), &options).expect("corpus readable");
+        let options = ImportOptions {
+            cluster: Some("east".into()),
+            ..ImportOptions::default()
+        };
+        let imported =
+            import::import(std::slice::from_ref(&dir), &options).expect("corpus readable");
         let text = import::to_topo(&imported, std::slice::from_ref(&dir));
         let mut diags = imported.diagnostics.into_sorted(&imported.loaded.sources);
         diags.extend(import::unwritable(&imported.items));
         let sources = &imported.loaded.sources;
-        let c = topoc::compile_source("imported.topo", &text, Options { render: true, ..Options::default() });
+        let c = topoc::compile_source(
+            "imported.topo",
+            &text,
+            Options {
+                render: true,
+                ..Options::default()
+            },
+        );
         let own: Vec<PathBuf> = unit.files[unit.context..]
             .iter()
             .filter_map(|f| f.file_name().map(|n| dir.join(n)))
             .collect();
         let own_errors = diags.iter().any(|d| {
             d.severity() == Severity::Error
-                && own.iter().any(|f| sources.get(d.primary.span.file).name == f.display().to_string())
+                && own
+                    .iter()
+                    .any(|f| sources.get(d.primary.span.file).name == f.display().to_string())
         });
-        let is_valid = valid.iter().any(|v| unit.name.trim_end_matches(".yaml") == v.trim_end_matches(".yaml"));
+        let is_valid = valid
+            .iter()
+            .any(|v| unit.name.trim_end_matches(".yaml") == v.trim_end_matches(".yaml"));
         let has_errors = c.has_errors();
         let Some(tree) = c.tree.as_ref().filter(|_| !has_errors) else {
             if is_valid {
-                failures.push_str(&format!("{}: a case the README says is valid does not build back:\n{}\n{text}\n", unit.name, topoc::report::render_all(&c.diagnostics, &c.sources, false)));
+                failures.push_str(&format!(
+                    "{}: a case the README says is valid does not build back:\n{}\n{text}\n",
+                    unit.name,
+                    topoc::report::render_all(&c.diagnostics, &c.sources, false)
+                ));
             }
             continue;
         };
@@ -334,7 +441,10 @@ fn corpus_imports_without_silent_loss_and_valid_cases_round_trip() {
                 continue;
             }
             let v = topoc::yaml::parse(&content.to_string()).expect("topoc writes YAML");
-            let key = (v["kind"].as_str().unwrap_or("").to_string(), v["metadata"]["name"].as_str().unwrap_or("").to_string());
+            let key = (
+                v["kind"].as_str().unwrap_or("").to_string(),
+                v["metadata"]["name"].as_str().unwrap_or("").to_string(),
+            );
             built.insert(key, v);
         }
         let mut complete = !own_errors;
@@ -343,17 +453,29 @@ fn corpus_imports_without_silent_loss_and_valid_cases_round_trip() {
             for doc in topoc::yaml::parse_documents(&text).expect("corpus is YAML") {
                 let mut want = doc.to_json();
                 let kind = want["kind"].as_str().unwrap_or("").to_string();
-                if !EMITTED.contains(&kind.as_str()) || want["apiVersion"].as_str().is_some_and(|a| a.starts_with("gateway.solo.io")) {
+                if !EMITTED.contains(&kind.as_str())
+                    || want["apiVersion"]
+                        .as_str()
+                        .is_some_and(|a| a.starts_with("gateway.solo.io"))
+                {
                     continue;
                 }
                 let name = want["metadata"]["name"].as_str().unwrap_or("").to_string();
-                let covered = diags.iter().any(|d| inside(d, sources, &file, doc.start, doc.end));
-                let namespace = want["metadata"]["namespace"].as_str().unwrap_or("default").to_string();
+                let covered = diags
+                    .iter()
+                    .any(|d| inside(d, sources, &file, doc.start, doc.end));
+                let namespace = want["metadata"]["namespace"]
+                    .as_str()
+                    .unwrap_or("default")
+                    .to_string();
                 normalize(&kind, &namespace, &mut want);
-                let got = built.get(&(kind.clone(), name.clone())).cloned().map(|mut g| {
-                    normalize(&kind, &namespace, &mut g);
-                    g
-                });
+                let got = built
+                    .get(&(kind.clone(), name.clone()))
+                    .cloned()
+                    .map(|mut g| {
+                        normalize(&kind, &namespace, &mut g);
+                        g
+                    });
                 if got.as_ref() != Some(&want) {
                     complete &= !own.contains(&file);
                     if !covered {
@@ -375,21 +497,28 @@ fn corpus_imports_without_silent_loss_and_valid_cases_round_trip() {
     // A floor, not a count: the README's valid cases (some have a field topoc cannot write,
     // reported) and more round-trip in full; fewer means the importer lost ground.
     eprintln!("{} corpus units round-trip in full", round_tripped.len());
-    assert!(round_tripped.len() >= valid.len(), "round-tripped: {round_tripped:?}");
+    assert!(
+        round_tripped.len() >= valid.len(),
+        "round-tripped: {round_tripped:?}"
+    );
     let _ = fs::remove_dir_all(&tmp);
 }
 
 /// The invalid examples' table in tests/ui/upstream/README.md: upstream file → code, or
 /// `None` where topoc cannot express the mistake.
 fn invalid_table() -> Vec<(String, Option<Code>)> {
-    let readme = fs::read_to_string(support::repo().join("tests/ui/upstream/README.md")).expect("read README");
+    let readme = fs::read_to_string(support::repo().join("tests/ui/upstream/README.md"))
+        .expect("read README");
     readme
         .lines()
         .filter(|l| l.starts_with("| hack/invalid-examples/"))
         .filter_map(|l| {
             let cells: Vec<&str> = l.split('|').map(str::trim).collect();
             let file = cells.get(1)?.to_string();
-            let code = cells.get(3).and_then(|c| c.split_whitespace().next()).and_then(Code::parse);
+            let code = cells
+                .get(3)
+                .and_then(|c| c.split_whitespace().next())
+                .and_then(Code::parse);
             Some((file, code))
         })
         .collect()
@@ -397,8 +526,14 @@ fn invalid_table() -> Vec<(String, Option<Code>)> {
 
 /// Check manifests as `topoc check --manifests` does; the codes found.
 fn check_manifests(dir: &Path) -> Vec<Code> {
-    let imported = import::import(&[dir.to_path_buf()], &ImportOptions { cluster: Some("east".into()), ..ImportOptions::default() })
-        .expect("readable");
+    let imported = import::import(
+        &[dir.to_path_buf()],
+        &ImportOptions {
+            cluster: Some("east".into()),
+            ..ImportOptions::default()
+        },
+    )
+    .expect("readable");
     let c = topoc::compile_loaded(imported.loaded, imported.diagnostics, Options::default());
     c.diagnostics.iter().map(|d| d.code).collect()
 }
@@ -453,13 +588,26 @@ fn complete_route(v: &mut Value, code: Code) {
     if v["kind"] != "HTTPRoute" {
         return;
     }
-    let Some(spec) = v.get_mut("spec").and_then(Value::as_object_mut) else { return };
-    spec.entry("parentRefs").or_insert(serde_json::json!([{ "name": "prod-web" }]));
+    let Some(spec) = v.get_mut("spec").and_then(Value::as_object_mut) else {
+        return;
+    };
+    spec.entry("parentRefs")
+        .or_insert(serde_json::json!([{ "name": "prod-web" }]));
     if code == Code::MissingAttribute {
         return;
     }
-    for rule in spec.get_mut("rules").and_then(Value::as_array_mut).into_iter().flatten() {
-        for b in rule.get_mut("backendRefs").and_then(Value::as_array_mut).into_iter().flatten() {
+    for rule in spec
+        .get_mut("rules")
+        .and_then(Value::as_array_mut)
+        .into_iter()
+        .flatten()
+    {
+        for b in rule
+            .get_mut("backendRefs")
+            .and_then(Value::as_array_mut)
+            .into_iter()
+            .flatten()
+        {
             if b.get("kind").is_none_or(|k| k == "Service") {
                 if let Some(o) = b.as_object_mut() {
                     o.entry("port").or_insert(Value::from(8080));
@@ -481,3 +629,152 @@ spec:
     port: 80
     protocol: HTTP
 ";
+
+/// `check --manifests --base`: a diagnostic keeps its identity (code, object, field) when its
+/// object moves to another file and line; the change's own diagnostics are reported, and only
+/// an introduced error fails.
+#[test]
+fn base_comparison_reports_introduced_fixed_and_unchanged() {
+    let tmp = support::tempdir("import-base");
+    let gateway = |name: &str, extra: &str| {
+        format!(
+            "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  name: {name}\n  namespace: infra\nspec:\n  gatewayClassName: gloo-gateway\n{extra}  listeners:\n  - name: http\n    port: 80\n    protocol: HTTP\n"
+        )
+    };
+    let addresses = "  addresses:\n  - value: 10.0.0.1\n";
+    // Before: `a` has addresses (E0501), `b` too.
+    let old = tmp.join("old/east");
+    fs::create_dir_all(&old).expect("old");
+    fs::write(old.join("a.yaml"), gateway("a", addresses)).expect("a");
+    fs::write(old.join("b.yaml"), gateway("b", addresses)).expect("b");
+    // After: `a` is fixed; `b` moved into one file after a new gateway `c` with the mistake.
+    let new = tmp.join("new/east");
+    fs::create_dir_all(&new).expect("new");
+    fs::write(new.join("a.yaml"), gateway("a", "")).expect("a");
+    fs::write(
+        new.join("all.yaml"),
+        format!(
+            "{}---\n{}",
+            gateway("c", addresses),
+            gateway("b", addresses)
+        ),
+    )
+    .expect("all");
+    let run = |args: &[&str]| topoc(&tmp, args);
+    let o = run(&[
+        "check",
+        "--manifests",
+        "new",
+        "--base",
+        "old",
+        "--color",
+        "never",
+    ]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(
+        stdout,
+        "introduced E0501 Gateway infra/c spec.addresses\n\
+         fixed      E0501 Gateway infra/a spec.addresses\n\
+         unchanged  E0501 Gateway infra/b spec.addresses\n",
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("new/east/all.yaml:8:3"),
+        "the introduced one is printed in full:\n{stderr}"
+    );
+    assert!(
+        !stderr.contains("a.yaml"),
+        "fixed ones are not printed:\n{stderr}"
+    );
+    assert_eq!(o.status.code(), Some(1), "an introduced error fails");
+    // Only fixes: success.
+    let o = run(&[
+        "check",
+        "--manifests",
+        "old",
+        "--base",
+        "new",
+        "--color",
+        "never",
+    ]);
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .filter(|l| l.starts_with("introduced"))
+            .count(),
+        1
+    );
+    let o = run(&[
+        "check",
+        "--manifests",
+        "new/east/a.yaml",
+        "--base",
+        "old/east/a.yaml",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // Exit codes like `check`: errors 1, usage 2.
+    assert_eq!(run(&["check", "--manifests", "new"]).status.code(), Some(1));
+    assert_eq!(
+        run(&["check", "--manifests", "new/east/a.yaml"])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        run(&["check", "--base", "old", "new"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        run(&["check", "--manifests", "missing"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        run(&["check", "--clusters", "x.topo", "new"]).status.code(),
+        Some(2)
+    );
+    let _ = fs::remove_dir_all(&tmp);
+}
+
+/// `topoc import` writes nothing when the manifests cannot be imported, and the same bytes
+/// for the same input.
+#[test]
+fn import_is_deterministic_and_writes_nothing_on_error() {
+    let tmp = support::tempdir("import-cli");
+    let golden = support::repo().join("golden/storefront");
+    let golden = golden.display().to_string();
+    let a = topoc(&tmp, &["import", &golden, "--out", "a.topo"]);
+    let b = topoc(&tmp, &["import", &golden, "--out", "b.topo"]);
+    assert!(a.status.success() && b.status.success());
+    let (a, b) = (
+        fs::read(tmp.join("a.topo")).expect("a"),
+        fs::read(tmp.join("b.topo")).expect("b"),
+    );
+    assert_eq!(a, b);
+    fs::create_dir_all(tmp.join("bad")).expect("bad");
+    fs::write(
+        tmp.join("bad/route.yaml"),
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: web.v2\nspec:\n  parentRefs:\n  - name: public\n",
+    )
+    .expect("write");
+    let o = topoc(
+        &tmp,
+        &[
+            "import",
+            "bad",
+            "--out",
+            "bad.topo",
+            "--message-format",
+            "json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(codes(&o.stderr), vec!["E0509".to_string()]);
+    assert!(!tmp.join("bad.topo").exists());
+    let _ = fs::remove_dir_all(&tmp);
+}

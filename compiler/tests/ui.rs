@@ -159,7 +159,11 @@ fn manifest_cases(dir: &std::path::Path, failures: &mut String, seen: &mut BTree
     assert!(!cases.is_empty(), "no cases in tests/ui/manifests");
     let tmp = support::tempdir("ui-manifests");
     for case in cases {
-        let name = case.file_name().expect("named").to_string_lossy().into_owned();
+        let name = case
+            .file_name()
+            .expect("named")
+            .to_string_lossy()
+            .into_owned();
         let text = fs::read_to_string(&case).expect("read case");
         let staged = tmp.join(name.trim_end_matches(".yaml"));
         let options = support::stage_manifests(&staged, &text);
@@ -168,7 +172,9 @@ fn manifest_cases(dir: &std::path::Path, failures: &mut String, seen: &mut BTree
         let prefix = format!("{}/", staged.display());
         let rendered = topoc::report::render_all(&diags, &sources, false).replace(&prefix, "");
         if diags.is_empty() {
-            failures.push_str(&format!("manifests/{name}: no diagnostic; a ui case must fail\n"));
+            failures.push_str(&format!(
+                "manifests/{name}: no diagnostic; a ui case must fail\n"
+            ));
         }
         let snapshot = case.with_extension("stderr");
         if support::bless() {
@@ -177,7 +183,11 @@ fn manifest_cases(dir: &std::path::Path, failures: &mut String, seen: &mut BTree
         }
         let expected = fs::read_to_string(&snapshot).unwrap_or_default();
         if expected != rendered {
-            failures.push_str(&support::diff(&format!("tests/ui/manifests/{name}"), &expected, &rendered));
+            failures.push_str(&support::diff(
+                &format!("tests/ui/manifests/{name}"),
+                &expected,
+                &rendered,
+            ));
         }
     }
     let _ = fs::remove_dir_all(&tmp);

@@ -25,7 +25,13 @@ pub(crate) const KINDS: &[KindImporter] = &[
     },
 ];
 
-fn artefact(cx: &mut Cx, o: &Object<'_>, top: &mut Fields<'_>, written_by: &str, help: &str) -> Converted {
+fn artefact(
+    cx: &mut Cx,
+    o: &Object<'_>,
+    top: &mut Fields<'_>,
+    written_by: &str,
+    help: &str,
+) -> Converted {
     // Everything below the metadata is the artefact's own business.
     for field in ["spec", "resources", "generators", "template"] {
         top.take(field);

@@ -91,7 +91,11 @@ fn service_port(cx: &mut Cx, node: &Node, path: &str) -> Option<crate::syntax::a
         let Some(v) = f.take(field) else { continue };
         if field == "targetPort" && matches!(v.value, NodeValue::Str(_)) {
             let at = f.at(field);
-            cx.ignored(v, &at, "topoc's service ports have numeric target ports only");
+            cx.ignored(
+                v,
+                &at,
+                "topoc's service ports have numeric target ports only",
+            );
             continue;
         }
         let k = key_ident(cx, key, f.key(field).unwrap_or(v));
@@ -106,7 +110,11 @@ fn service_port(cx: &mut Cx, node: &Node, path: &str) -> Option<crate::syntax::a
         if p.as_str() != Some("TCP") {
             // No HTTPRoute can send to it: leaving it out makes a route that tries E0305.
             let at = f.at("protocol");
-            cx.ignored(p, &at, "topoc's service ports are the TCP ports routes send to");
+            cx.ignored(
+                p,
+                &at,
+                "topoc's service ports are the TCP ports routes send to",
+            );
             return None;
         }
     }
@@ -119,7 +127,11 @@ fn secret(cx: &mut Cx, _o: &Object<'_>, top: &mut Fields<'_>) -> Converted {
     // A `secret` is a TLS secret by definition (docs/language.md, Secrets).
     match top.take("type") {
         Some(t) if t.as_str() != Some("kubernetes.io/tls") => {
-            cx.ignored(t, "type", "topoc's secrets are TLS secrets (`kubernetes.io/tls`)");
+            cx.ignored(
+                t,
+                "type",
+                "topoc's secrets are TLS secrets (`kubernetes.io/tls`)",
+            );
         }
         _ => {}
     }

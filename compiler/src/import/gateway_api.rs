@@ -146,7 +146,9 @@ fn allowed_routes(cx: &mut Cx, node: &Node, path: &str) -> Option<Value> {
     if let Some(kinds) = f.take("kinds") {
         let only_http_routes = cx.seq(kinds, &f.at("kinds")).iter().all(|k| {
             k.get("kind").and_then(Node::as_str) == Some("HTTPRoute")
-                && k.get("group").and_then(Node::as_str).is_none_or(|g| g == GROUP)
+                && k.get("group")
+                    .and_then(Node::as_str)
+                    .is_none_or(|g| g == GROUP)
         });
         if !only_http_routes {
             let at = f.at("kinds");
@@ -206,7 +208,11 @@ fn tls(cx: &mut Cx, o: &Object<'_>, node: &Node, path: &str) -> Option<Value> {
         }
     }
     if let Some(certs) = f.take("certificateRefs") {
-        let k = key_ident(cx, "certificates", f.key("certificateRefs").unwrap_or(certs));
+        let k = key_ident(
+            cx,
+            "certificates",
+            f.key("certificateRefs").unwrap_or(certs),
+        );
         let mut items = Vec::new();
         for (i, c) in cx.seq(certs, &f.at("certificateRefs")).iter().enumerate() {
             let at = format!("{}.certificateRefs[{i}]", f.path);

@@ -26,7 +26,11 @@ pub(crate) fn route(cx: &mut Cx, o: &Object<'_>, top: &mut Fields<'_>) -> Conver
                         items.push(v);
                     }
                 }
-                entries.push(build::attr("parents", k, build::list(items, cx.span(parents))));
+                entries.push(build::attr(
+                    "parents",
+                    k,
+                    build::list(items, cx.span(parents)),
+                ));
             }
             if let Some(h) = f.take("hostnames") {
                 let k = key_span(cx, &f, "hostnames", h);
@@ -131,7 +135,14 @@ fn rule(cx: &mut Cx, o: &Object<'_>, node: &Node, path: &str) -> Option<crate::s
         let at = f.at("filters");
         let mut mirrors = Vec::new();
         for (i, item) in cx.seq(filters, &at).iter().enumerate() {
-            filter(cx, o, item, &format!("{at}[{i}]"), &mut entries, &mut mirrors);
+            filter(
+                cx,
+                o,
+                item,
+                &format!("{at}[{i}]"),
+                &mut entries,
+                &mut mirrors,
+            );
         }
         if let Some(first) = mirrors.first() {
             let span = first.span;
@@ -143,7 +154,10 @@ fn rule(cx: &mut Cx, o: &Object<'_>, node: &Node, path: &str) -> Option<crate::s
         let at = f.at("timeouts");
         let mut tf = cx.fields(t, &at)?;
         let mut record = Vec::new();
-        for (field, key) in [("request", "request"), ("backendRequest", "backend-request")] {
+        for (field, key) in [
+            ("request", "request"),
+            ("backendRequest", "backend-request"),
+        ] {
             if let Some(v) = tf.take(field) {
                 let kk = key_ident(cx, key, tf.key(field).unwrap_or(v));
                 record.push((kk, cx.string(v, &tf.at(field))?));
@@ -166,7 +180,10 @@ fn route_match(cx: &mut Cx, node: &Node, path: &str) -> Option<Value> {
         let k = key_ident(cx, "path", f.key("path").unwrap_or(p));
         let at = f.at("path");
         let mut pf = cx.fields(p, &at)?;
-        let ty = pf.take("type").and_then(Node::as_str).unwrap_or("PathPrefix");
+        let ty = pf
+            .take("type")
+            .and_then(Node::as_str)
+            .unwrap_or("PathPrefix");
         let value = match pf.take("value") {
             Some(v) => cx.string(v, &pf.at("value"))?,
             None => build::string("/", cx.span(p)),
@@ -177,7 +194,11 @@ fn route_match(cx: &mut Cx, node: &Node, path: &str) -> Option<Value> {
             "Exact" => "exact",
             "RegularExpression" => "regex",
             _ => {
-                cx.invalid(p, &format!("{at}.type"), "PathPrefix, Exact or RegularExpression");
+                cx.invalid(
+                    p,
+                    &format!("{at}.type"),
+                    "PathPrefix, Exact or RegularExpression",
+                );
                 return None;
             }
         };
@@ -368,7 +389,10 @@ fn filter(
                         e.push((pk, pv));
                         build::map(e, v.span)
                     }
-                    _ => build::map(vec![(build::ident("ref", v.span), v.clone()), (pk, pv)], v.span),
+                    _ => build::map(
+                        vec![(build::ident("ref", v.span), v.clone()), (pk, pv)],
+                        v.span,
+                    ),
                 };
             }
             mirrors.push(v);
@@ -392,14 +416,18 @@ fn header_modifier(cx: &mut Cx, node: &Node, path: &str) -> Option<Value> {
             let mut pairs = Vec::new();
             for (i, item) in cx.seq(list, &at).iter().enumerate() {
                 let ip = format!("{at}[{i}]");
-                let Some(mut hf) = cx.fields(item, &ip) else { continue };
+                let Some(mut hf) = cx.fields(item, &ip) else {
+                    continue;
+                };
                 let (name, value) = (hf.take("name"), hf.take("value"));
                 hf.finish(cx);
                 let (Some(name), Some(value)) = (name, value) else {
                     cx.invalid(item, &ip, "a header with `name` and `value`");
                     continue;
                 };
-                let Some(n) = cx.text(name, &format!("{ip}.name")) else { continue };
+                let Some(n) = cx.text(name, &format!("{ip}.name")) else {
+                    continue;
+                };
                 let key = build::ident(n, cx.span(name));
                 if let Some(v) = cx.string(value, &format!("{ip}.value")) {
                     pairs.push((key, v));

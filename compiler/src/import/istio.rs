@@ -71,7 +71,11 @@ fn installation(cx: &mut Cx, node: &Node, path: &str) -> Option<crate::syntax::a
                 items.push(v);
             }
         }
-        entries.push(build::attr("clusters", k, build::list(items, cx.span(list))));
+        entries.push(build::attr(
+            "clusters",
+            k,
+            build::list(items, cx.span(list)),
+        ));
     }
     if let Some(s) = f.take("skipUpgradeValidation") {
         let k = key_span(cx, &f, "skipUpgradeValidation", s);
@@ -99,7 +103,10 @@ fn cluster_entry(cx: &mut Cx, node: &Node, path: &str, revision: Option<&str>) -
         if let Some(r) = revision {
             cx.revisions.push((name.clone(), r.to_string(), cx.span(n)));
         }
-        record.push((build::ident("name", cx.span(n)), build::path(&[&name], cx.span(n))));
+        record.push((
+            build::ident("name", cx.span(n)),
+            build::path(&[&name], cx.span(n)),
+        ));
     }
     if let Some(a) = f.take("activeGateway") {
         let k = key_ident(cx, "active", f.key("activeGateway").unwrap_or(a));
@@ -197,7 +204,10 @@ fn component(cx: &mut Cx, node: &Node, path: &str) -> Option<Value> {
                     continue;
                 };
                 let name = cx.text(n, &format!("{ip}.name"))?;
-                pairs.push((build::ident(name, cx.span(n)), cx.string(v, &format!("{ip}.value"))?));
+                pairs.push((
+                    build::ident(name, cx.span(n)),
+                    cx.string(v, &format!("{ip}.value"))?,
+                ));
             }
             record.push((k, build::map(pairs, cx.span(e))));
         }
@@ -231,7 +241,11 @@ fn service(cx: &mut Cx, node: &Node, path: &str) -> Option<Value> {
             let pat = format!("{at}[{i}]");
             let mut pf = cx.fields(p, &pat)?;
             let mut port = Vec::new();
-            for (field, key) in [("name", "name"), ("port", "port"), ("targetPort", "target-port")] {
+            for (field, key) in [
+                ("name", "name"),
+                ("port", "port"),
+                ("targetPort", "target-port"),
+            ] {
                 let Some(v) = pf.take(field) else { continue };
                 let kk = key_ident(cx, key, pf.key(field).unwrap_or(v));
                 let value = if field == "name" {
@@ -277,7 +291,10 @@ fn helm_global(cx: &mut Cx, node: &Node, path: &str) -> Option<Value> {
                 Some(ns) => build::map(
                     vec![
                         (build::ident("name", cx.span(name)), n),
-                        (build::ident("namespace", cx.span(ns)), cx.string(ns, &format!("{sat}.namespace"))?),
+                        (
+                            build::ident("namespace", cx.span(ns)),
+                            cx.string(ns, &format!("{sat}.namespace"))?,
+                        ),
                     ],
                     cx.span(s),
                 ),
@@ -286,7 +303,11 @@ fn helm_global(cx: &mut Cx, node: &Node, path: &str) -> Option<Value> {
         record.push((k, build::list(items, cx.span(list))));
     }
     if let Some(s) = f.take("repoSkipTlsVerify") {
-        let k = key_ident(cx, "repo-skip-tls-verify", f.key("repoSkipTlsVerify").unwrap_or(s));
+        let k = key_ident(
+            cx,
+            "repo-skip-tls-verify",
+            f.key("repoSkipTlsVerify").unwrap_or(s),
+        );
         record.push((k, cx.boolean(s, &f.at("repoSkipTlsVerify"))?));
     }
     f.finish(cx);

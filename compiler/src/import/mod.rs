@@ -81,18 +81,50 @@ pub fn import(paths: &[PathBuf], options: &ImportOptions) -> Result<Imported, Lo
     let mut diags = Vec::new();
     let docs = read::read(
         paths,
-        options.cluster.as_deref().map(read::cluster_name).as_deref(),
+        options
+            .cluster
+            .as_deref()
+            .map(read::cluster_name)
+            .as_deref(),
         &mut loaded.sources,
         &mut loaded.inputs,
         &mut diags,
     )?;
+    Ok(convert(loaded, diagnostics, diags, &docs, given, options))
+}
+
+/// Convert one manifest text held in memory (fuzzing, editors), in one cluster `east`
+/// unless `options.cluster` names another.
+pub fn import_source(name: &str, text: &str, options: &ImportOptions) -> Imported {
+    let mut diagnostics = Diagnostics::default();
+    let mut loaded = load::load_source("manifests.topo", "", &mut diagnostics);
+    let mut diags = Vec::new();
+    let cluster = read::cluster_name(options.cluster.as_deref().unwrap_or("east"));
+    let docs = read::read_source(
+        name.to_string(),
+        text.to_string(),
+        &cluster,
+        &mut loaded.sources,
+        &mut diags,
+    );
+    convert(loaded, diagnostics, diags, &docs, Vec::new(), options)
+}
+
+fn convert(
+    mut loaded: Loaded,
+    mut diagnostics: Diagnostics,
+    mut diags: Vec<Diagnostic>,
+    docs: &[read::Doc],
+    given: Vec<ast::Block>,
+    options: &ImportOptions,
+) -> Imported {
     let mut defs = Vec::new();
     let mut emitting = BTreeSet::new();
     let mut refs = Vec::new();
     let mut needs = None;
     let mut revisions = Vec::new();
     let mut locator = Locator::default();
-    for doc in &docs {
+    for doc in docs {
         let mut cx = fields::Cx {
             file: doc.file,
             diags: Vec::new(),
@@ -138,12 +170,12 @@ pub fn import(paths: &[PathBuf], options: &ImportOptions) -> Result<Imported, Lo
     };
     let id = docs.first().map_or(FileId(0), |d| d.file);
     loaded.files.push((id, file));
-    Ok(Imported {
+    Imported {
         loaded,
         diagnostics,
         items,
         locator,
-    })
+    }
 }
 
 /// Names a `.topo` file cannot spell: definition, listener and cluster names and references

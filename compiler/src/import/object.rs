@@ -255,7 +255,10 @@ pub(crate) fn read(cx: &mut Cx, doc: &Doc, node: &Node, out: &mut Vec<Read>) {
 fn is_consul_dump(node: &Node) -> bool {
     match &node.value {
         NodeValue::Seq(items) => {
-            !items.is_empty() && items.iter().all(|i| i.get("key").is_some() && i.get("value").is_some())
+            !items.is_empty()
+                && items
+                    .iter()
+                    .all(|i| i.get("key").is_some() && i.get("value").is_some())
         }
         _ => false,
     }
@@ -343,11 +346,18 @@ fn metadata(cx: &mut Cx, kind: &str, node: &Node) -> Option<Meta> {
         }
         for key in TOOL_ANNOTATIONS {
             if let Some(v) = annotations.get(key) {
-                cx.ignored(v, &format!("metadata.annotations.{key}"), "written by kubectl");
+                cx.ignored(
+                    v,
+                    &format!("metadata.annotations.{key}"),
+                    "written by kubectl",
+                );
             }
         }
         if let Some(mut value) = cx.string_map(annotations, "metadata.annotations") {
-            for key in [DISTRIBUTE_TO, DISTRIBUTED_SOURCE].iter().chain(TOOL_ANNOTATIONS) {
+            for key in [DISTRIBUTE_TO, DISTRIBUTED_SOURCE]
+                .iter()
+                .chain(TOOL_ANNOTATIONS)
+            {
                 drop_key(&mut value, key, |_| true);
             }
             if !is_empty_map(&value) {
@@ -373,9 +383,8 @@ fn metadata(cx: &mut Cx, kind: &str, node: &Node) -> Option<Meta> {
 fn drop_key(map: &mut crate::syntax::ast::Value, key: &str, when: impl Fn(&str) -> bool) {
     use crate::syntax::ast::ValueKind;
     if let ValueKind::Map(entries) = &mut map.kind {
-        entries.retain(|(k, v)| {
-            !(k.name == key && matches!(&v.kind, ValueKind::Str(s) if when(s)))
-        });
+        entries
+            .retain(|(k, v)| !(k.name == key && matches!(&v.kind, ValueKind::Str(s) if when(s))));
     }
 }
 
@@ -433,10 +442,7 @@ fn distribute_to(cx: &mut Cx, node: &Node, namespace: &str) -> Option<(Relay, Op
         );
         return None;
     }
-    let target_ns = namespaces
-        .into_iter()
-        .next()
-        .filter(|n| n != namespace);
+    let target_ns = namespaces.into_iter().next().filter(|n| n != namespace);
     let relay = Relay {
         clusters: (!all).then_some(clusters),
         span,

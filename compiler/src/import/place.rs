@@ -180,7 +180,14 @@ pub(crate) fn place(input: Input, diags: &mut Vec<Diagnostic>) -> Vec<Item> {
         if let Some(to) = to {
             insert_after_metadata(&mut def.block, to);
         }
-        out.push((rank(def.keyword), def.name.clone(), Item { comment: None, block: def.block }));
+        out.push((
+            rank(def.keyword),
+            def.name.clone(),
+            Item {
+                comment: None,
+                block: def.block,
+            },
+        ));
     }
     for (mut def, comment) in stubs {
         let set = sets
@@ -191,11 +198,25 @@ pub(crate) fn place(input: Input, diags: &mut Vec<Diagnostic>) -> Vec<Item> {
         if let Some(to) = cx.to(&def, &set, span) {
             insert_after_metadata(&mut def.block, to);
         }
-        out.push((rank(def.keyword), def.name.clone(), Item { comment: Some(comment), block: def.block }));
+        out.push((
+            rank(def.keyword),
+            def.name.clone(),
+            Item {
+                comment: Some(comment),
+                block: def.block,
+            },
+        ));
     }
     for c in &clusters {
         if let Some(block) = cluster_block(c, &given, &emitting, needs, &revisions) {
-            out.push((0, c.name.clone(), Item { comment: None, block }));
+            out.push((
+                0,
+                c.name.clone(),
+                Item {
+                    comment: None,
+                    block,
+                },
+            ));
         }
     }
     out.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
@@ -203,7 +224,10 @@ pub(crate) fn place(input: Input, diags: &mut Vec<Diagnostic>) -> Vec<Item> {
 }
 
 fn rank(keyword: &str) -> usize {
-    ORDER.iter().position(|k| *k == keyword).unwrap_or(ORDER.len())
+    ORDER
+        .iter()
+        .position(|k| *k == keyword)
+        .unwrap_or(ORDER.len())
 }
 
 /// Copies of one definition: the cluster folder of each and its relay annotation.
@@ -221,7 +245,11 @@ fn merge(defs: Vec<Def>, diags: &mut Vec<Diagnostic>) -> Vec<(Def, Copies)> {
                 groups.insert(key, (def, vec![copy], text));
             }
             Some((first, copies, text)) => {
-                let first_span = first.block.name.as_ref().map_or(first.block.span, |n| n.span);
+                let first_span = first
+                    .block
+                    .name
+                    .as_ref()
+                    .map_or(first.block.span, |n| n.span);
                 let span = def.block.name.as_ref().map_or(def.block.span, |n| n.span);
                 if first.namespace != def.namespace {
                     diags.push(
@@ -246,7 +274,10 @@ fn merge(defs: Vec<Def>, diags: &mut Vec<Diagnostic>) -> Vec<(Def, Copies)> {
                     diags.push(
                         Diagnostic::new(
                             Code::ImportDuplicateName,
-                            format!("two {}s named `{}` in cluster {}", def.kind, def.name, def.cluster),
+                            format!(
+                                "two {}s named `{}` in cluster {}",
+                                def.kind, def.name, def.cluster
+                            ),
                             span,
                             "this one is left out",
                         )
@@ -297,7 +328,10 @@ fn first_difference(a: &Block, b: &Block) -> Option<(Span, Span)> {
             return Some((span(x), span(y)));
         }
     }
-    let (x, y) = (a.entries.get(b.entries.len()), b.entries.get(a.entries.len()));
+    let (x, y) = (
+        a.entries.get(b.entries.len()),
+        b.entries.get(a.entries.len()),
+    );
     match (x, y) {
         (Some(x), None) => Some((span(x), b.span)),
         (None, Some(y)) => Some((a.span, span(y))),
@@ -335,7 +369,12 @@ fn clusters(
     for (def, copies) in groups {
         let span = def.block.name.as_ref().map_or(def.block.span, |n| n.span);
         if let Some(source) = &def.source {
-            add(&source.cluster, source.span, true, Some(source.namespace.clone()));
+            add(
+                &source.cluster,
+                source.span,
+                true,
+                Some(source.namespace.clone()),
+            );
         }
         for (cluster, relay) in copies {
             match relay {
@@ -347,7 +386,12 @@ fn clusters(
                         add(c, r.span, false, None);
                     }
                 }
-                None => add(cluster, span, def.keyword == "gateway-install", def.namespace.clone()),
+                None => add(
+                    cluster,
+                    span,
+                    def.keyword == "gateway-install",
+                    def.namespace.clone(),
+                ),
             }
         }
     }
@@ -384,20 +428,35 @@ fn cluster_block(
     needs: Option<((u32, u32), Span)>,
     revisions: &[(String, String, Span)],
 ) -> Option<Block> {
-    if let Some(b) = given.iter().find(|b| b.name.as_ref().is_some_and(|n| n.name == c.name)) {
+    if let Some(b) = given
+        .iter()
+        .find(|b| b.name.as_ref().is_some_and(|n| n.name == c.name))
+    {
         return Some(b.clone());
     }
     let span = c.span;
     let mut entries = Vec::new();
     if c.management {
-        entries.push(build::attr("role", span, build::path(&["management"], span)));
-        if let Some(ns) = c.namespace.as_deref().filter(|n| *n != DEFAULT_MANAGEMENT_NAMESPACE) {
+        entries.push(build::attr(
+            "role",
+            span,
+            build::path(&["management"], span),
+        ));
+        if let Some(ns) = c
+            .namespace
+            .as_deref()
+            .filter(|n| *n != DEFAULT_MANAGEMENT_NAMESPACE)
+        {
             entries.push(build::attr("namespace", span, build::string(ns, span)));
         }
     } else {
         if !emitting.contains(&c.name) {
             // Existing manifests hold every grant the cluster has: check against those.
-            entries.push(build::attr("reference-grants", span, build::path(&["require"], span)));
+            entries.push(build::attr(
+                "reference-grants",
+                span,
+                build::path(&["require"], span),
+            ));
         }
         let mine: BTreeMap<&str, Span> = revisions
             .iter()
@@ -407,7 +466,11 @@ fn cluster_block(
         if let Some(first) = mine.values().next() {
             // The manager installed gateways here, so these control planes run here.
             let list = mine.iter().map(|(r, at)| build::string(r, *at)).collect();
-            entries.push(build::attr("istio-revisions", *first, build::list(list, *first)));
+            entries.push(build::attr(
+                "istio-revisions",
+                *first,
+                build::list(list, *first),
+            ));
         }
         if let Some(((major, minor), at)) = needs.filter(|((ma, mi), _)| (*ma, *mi) > (1, 2)) {
             entries.push(build::attr(
@@ -417,7 +480,12 @@ fn cluster_block(
             ));
         }
     }
-    Some(build::block("cluster", Some(build::ident(&c.name, span)), entries, span))
+    Some(build::block(
+        "cluster",
+        Some(build::ident(&c.name, span)),
+        entries,
+        span,
+    ))
 }
 
 /// Definitions by (kind, name).
@@ -569,8 +637,14 @@ fn stubs(
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<(Def, String)> {
     let mut wanted: BTreeMap<(&str, &str), (String, BTreeSet<i64>, Span)> = BTreeMap::new();
-    for r in refs.iter().filter(|r| matches!(r.kind, "service" | "secret")) {
-        if items.iter().any(|(d, _, _)| d.keyword == r.kind && d.name == r.name) {
+    for r in refs
+        .iter()
+        .filter(|r| matches!(r.kind, "service" | "secret"))
+    {
+        if items
+            .iter()
+            .any(|(d, _, _)| d.keyword == r.kind && d.name == r.name)
+        {
             continue;
         }
         let entry = wanted
@@ -588,7 +662,9 @@ fn stubs(
                     format!("in `{}`", r.namespace),
                 )
                 .with_label(entry.2, format!("in `{}`", entry.0))
-                .with_help("topoc's names are unique per kind in the whole program: rename one of them"),
+                .with_help(
+                    "topoc's names are unique per kind in the whole program: rename one of them",
+                ),
             );
             continue;
         }
@@ -599,16 +675,29 @@ fn stubs(
         .map(|((kind, name), (namespace, ports, span))| {
             let mut entries = Vec::new();
             if namespace != "default" {
-                entries.push(build::attr("namespace", span, build::string(&namespace, span)));
+                entries.push(build::attr(
+                    "namespace",
+                    span,
+                    build::string(&namespace, span),
+                ));
             }
             if kind == "service" && !ports.is_empty() {
                 let list = ports
                     .iter()
-                    .map(|p| build::map(vec![(build::ident("port", span), build::int(*p, span))], span))
+                    .map(|p| {
+                        build::map(
+                            vec![(build::ident("port", span), build::int(*p, span))],
+                            span,
+                        )
+                    })
                     .collect();
                 entries.push(build::attr("ports", span, build::list(list, span)));
             }
-            let keyword = if kind == "service" { "service" } else { "secret" };
+            let keyword = if kind == "service" {
+                "service"
+            } else {
+                "secret"
+            };
             let comment = if kind == "service" {
                 "Not in the manifests: declared from the references to it, with the ports they use."
             } else {
@@ -616,7 +705,12 @@ fn stubs(
             };
             let def = Def {
                 keyword,
-                kind: if kind == "service" { "Service" } else { "Secret" }.to_string(),
+                kind: if kind == "service" {
+                    "Service"
+                } else {
+                    "Secret"
+                }
+                .to_string(),
                 name: name.to_string(),
                 namespace: Some(namespace),
                 block: build::block(keyword, Some(build::ident(name, span)), entries, span),

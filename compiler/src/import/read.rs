@@ -60,17 +60,7 @@ pub(crate) fn read(
             inputs.push(file.clone());
             let name = file.to_string_lossy().into_owned();
             match text {
-                Ok(text) => {
-                    let id = sources.add(name, text);
-                    match yaml::parse_documents(&sources.get(id).text) {
-                        Ok(nodes) => docs.extend(nodes.into_iter().map(|node| Doc {
-                            file: id,
-                            cluster: cluster.clone(),
-                            node,
-                        })),
-                        Err(e) => diags.push(syntax_error(sources, id, &e)),
-                    }
-                }
+                Ok(text) => docs.extend(read_source(name, text, &cluster, sources, diags)),
                 Err(lossy) => {
                     let id = sources.add(name, lossy);
                     diags.push(Diagnostic::new(
@@ -84,6 +74,31 @@ pub(crate) fn read(
         }
     }
     Ok(docs)
+}
+
+/// The documents of one manifest text, all in `cluster`.
+pub(crate) fn read_source(
+    name: String,
+    text: String,
+    cluster: &str,
+    sources: &mut SourceMap,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<Doc> {
+    let id = sources.add(name, text);
+    match yaml::parse_documents(&sources.get(id).text) {
+        Ok(nodes) => nodes
+            .into_iter()
+            .map(|node| Doc {
+                file: id,
+                cluster: cluster.to_string(),
+                node,
+            })
+            .collect(),
+        Err(e) => {
+            diags.push(syntax_error(sources, id, &e));
+            Vec::new()
+        }
+    }
 }
 
 /// The text of a file; `Err` holds a lossy copy of text that is not UTF-8.
@@ -112,10 +127,16 @@ fn syntax_error(sources: &SourceMap, id: FileId, e: &yaml::ParseError) -> Diagno
         .take(e.line.saturating_sub(1))
         .map(str::len)
         .sum::<usize>();
-    let line_len = text[offset.min(text.len())..]
-        .find('\n')
-        .unwrap_or(text.len() - offset.min(text.len()));
-    let at = offset + e.column.saturating_sub(1).min(line_len);
+    let offset = offset.min(text.len());
+    // The column counts characters; the span needs the byte offset of that character.
+    let at = text[offset..]
+        .char_indices()
+        .take_while(|(_, c)| *c != '\n')
+        .nth(e.column.saturating_sub(1))
+        .map_or_else(
+            || offset + text[offset..].find('\n').unwrap_or(text.len() - offset),
+            |(i, _)| offset + i,
+        );
     Diagnostic::new(
         Code::ImportYamlSyntax,
         format!("manifest is not valid YAML: {}", e.message),
@@ -176,13 +197,7 @@ pub(crate) fn cluster_name(folder: &str) -> String {
     let mut name: String = folder
         .to_ascii_lowercase()
         .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c
-            } else {
-                '-'
-            }
-        })
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
         .collect();
     name = name.trim_matches('-').to_string();
     name.truncate(63);
