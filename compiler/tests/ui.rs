@@ -90,19 +90,12 @@ fn ui_cases_match_their_snapshots() {
         if fail_required && c.diagnostics.is_empty() {
             failures.push_str(&format!("{name}: no diagnostic; a ui case must fail\n"));
         }
-        let snapshot = case.with_extension("stderr");
-        if support::bless() {
-            fs::write(&snapshot, &rendered).expect("write snapshot");
-            continue;
-        }
-        let expected = fs::read_to_string(&snapshot).unwrap_or_default();
-        if expected != rendered {
-            failures.push_str(&support::diff(
-                &format!("tests/ui/{name}"),
-                &expected,
-                &rendered,
-            ));
-        }
+        support::check_snapshot(
+            &case.with_extension("stderr"),
+            &format!("tests/ui/{name}"),
+            &rendered,
+            &mut failures,
+        );
     }
     manifest_cases(&dir.join("manifests"), &mut failures, &mut seen_codes);
     let entries = fs::read_dir(&dir)
@@ -176,19 +169,12 @@ fn manifest_cases(dir: &std::path::Path, failures: &mut String, seen: &mut BTree
                 "manifests/{name}: no diagnostic; a ui case must fail\n"
             ));
         }
-        let snapshot = case.with_extension("stderr");
-        if support::bless() {
-            fs::write(&snapshot, &rendered).expect("write snapshot");
-            continue;
-        }
-        let expected = fs::read_to_string(&snapshot).unwrap_or_default();
-        if expected != rendered {
-            failures.push_str(&support::diff(
-                &format!("tests/ui/manifests/{name}"),
-                &expected,
-                &rendered,
-            ));
-        }
+        support::check_snapshot(
+            &case.with_extension("stderr"),
+            &format!("tests/ui/manifests/{name}"),
+            &rendered,
+            failures,
+        );
     }
     let _ = fs::remove_dir_all(&tmp);
 }

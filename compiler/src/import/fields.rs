@@ -209,6 +209,25 @@ impl<'n> Fields<'n> {
         }
     }
 
+    /// Read `field` with `read` into a record under `key`: nothing when the field is absent,
+    /// `None` when it is present but invalid (the reader has reported it).
+    pub fn copy(
+        &mut self,
+        cx: &mut Cx,
+        field: &str,
+        key: &str,
+        record: &mut Vec<(Ident, Value)>,
+        read: Reader,
+    ) -> Option<()> {
+        let Some(v) = self.take(field) else {
+            return Some(());
+        };
+        let k = key_ident(cx, key, self.key(field).unwrap_or(v));
+        let value = read(cx, v, &self.at(field))?;
+        record.push((k, value));
+        Some(())
+    }
+
     /// Take a field that is kept out on purpose, with a warning saying why.
     pub fn ignore(&mut self, cx: &mut Cx, key: &str, why: &str) {
         if let Some(v) = self.take(key) {
@@ -242,6 +261,9 @@ impl<'n> Fields<'n> {
         }
     }
 }
+
+/// Reads one YAML value as a topoc value (`Cx::string`, `Cx::int`, ...).
+pub(crate) type Reader = fn(&mut Cx, &Node, &str) -> Option<Value>;
 
 /// A map key as an identifier with its span.
 pub(crate) fn key_ident(cx: &Cx, key: &str, node: &Node) -> Ident {

@@ -477,18 +477,9 @@ fn redirect(cx: &mut Cx, node: &Node, path: &str) -> Option<Value> {
         let text = cx.text(s, &f.at("scheme"))?;
         record.push((k, word(text, cx.span(s))));
     }
-    if let Some(h) = f.take("hostname") {
-        let k = key_ident(cx, "hostname", f.key("hostname").unwrap_or(h));
-        record.push((k, cx.string(h, &f.at("hostname"))?));
-    }
-    if let Some(p) = f.take("port") {
-        let k = key_ident(cx, "port", f.key("port").unwrap_or(p));
-        record.push((k, cx.int(p, &f.at("port"))?));
-    }
-    if let Some(p) = f.take("path") {
-        let k = key_ident(cx, "path", f.key("path").unwrap_or(p));
-        record.push((k, path_modifier(cx, p, &f.at("path"))?));
-    }
+    f.copy(cx, "hostname", "hostname", &mut record, Cx::string)?;
+    f.copy(cx, "port", "port", &mut record, Cx::int)?;
+    f.copy(cx, "path", "path", &mut record, path_modifier)?;
     if let Some(s) = f.take("statusCode") {
         let k = key_ident(cx, "status", f.key("statusCode").unwrap_or(s));
         if matches!(s.value, NodeValue::Int(303 | 307 | 308)) {
@@ -503,14 +494,8 @@ fn redirect(cx: &mut Cx, node: &Node, path: &str) -> Option<Value> {
 fn rewrite(cx: &mut Cx, node: &Node, path: &str) -> Option<Value> {
     let mut f = cx.fields(node, path)?;
     let mut record = Vec::new();
-    if let Some(h) = f.take("hostname") {
-        let k = key_ident(cx, "hostname", f.key("hostname").unwrap_or(h));
-        record.push((k, cx.string(h, &f.at("hostname"))?));
-    }
-    if let Some(p) = f.take("path") {
-        let k = key_ident(cx, "path", f.key("path").unwrap_or(p));
-        record.push((k, path_modifier(cx, p, &f.at("path"))?));
-    }
+    f.copy(cx, "hostname", "hostname", &mut record, Cx::string)?;
+    f.copy(cx, "path", "path", &mut record, path_modifier)?;
     f.finish(cx);
     Some(build::map(record, cx.span(node)))
 }

@@ -108,14 +108,8 @@ fn cluster_entry(cx: &mut Cx, node: &Node, path: &str, revision: Option<&str>) -
             build::path(&[&name], cx.span(n)),
         ));
     }
-    if let Some(a) = f.take("activeGateway") {
-        let k = key_ident(cx, "active", f.key("activeGateway").unwrap_or(a));
-        record.push((k, cx.boolean(a, &f.at("activeGateway"))?));
-    }
-    if let Some(t) = f.take("trustDomain") {
-        let k = key_ident(cx, "trust-domain", f.key("trustDomain").unwrap_or(t));
-        record.push((k, cx.string(t, &f.at("trustDomain"))?));
-    }
+    f.copy(cx, "activeGateway", "active", &mut record, Cx::boolean)?;
+    f.copy(cx, "trustDomain", "trust-domain", &mut record, Cx::string)?;
     f.finish(cx);
     Some(build::map(record, cx.span(node)))
 }
@@ -171,25 +165,13 @@ fn component(cx: &mut Cx, node: &Node, path: &str) -> Option<Value> {
             record.push((k, cx.string(v, &f.at(field))?));
         }
     }
-    if let Some(v) = f.take("enabled") {
-        let k = key_ident(cx, "enabled", f.key("enabled").unwrap_or(v));
-        record.push((k, cx.boolean(v, &f.at("enabled"))?));
-    }
-    if let Some(v) = f.take("label") {
-        let k = key_ident(cx, "labels", f.key("label").unwrap_or(v));
-        record.push((k, cx.string_map(v, &f.at("label"))?));
-    }
+    f.copy(cx, "enabled", "enabled", &mut record, Cx::boolean)?;
+    f.copy(cx, "label", "labels", &mut record, Cx::string_map)?;
     if let Some(k8s) = f.take("k8s") {
         let at = f.at("k8s");
         let mut kf = cx.fields(k8s, &at)?;
-        if let Some(s) = kf.take("service") {
-            let k = key_ident(cx, "service", kf.key("service").unwrap_or(s));
-            record.push((k, service(cx, s, &kf.at("service"))?));
-        }
-        if let Some(a) = kf.take("affinity") {
-            let k = key_ident(cx, "affinity", kf.key("affinity").unwrap_or(a));
-            record.push((k, passthrough(cx, a, &kf.at("affinity"))?));
-        }
+        kf.copy(cx, "service", "service", &mut record, service)?;
+        kf.copy(cx, "affinity", "affinity", &mut record, passthrough)?;
         if let Some(e) = kf.take("env") {
             let k = key_ident(cx, "env", kf.key("env").unwrap_or(e));
             let eat = kf.at("env");
@@ -211,10 +193,13 @@ fn component(cx: &mut Cx, node: &Node, path: &str) -> Option<Value> {
             }
             record.push((k, build::map(pairs, cx.span(e))));
         }
-        if let Some(p) = kf.take("podAnnotations") {
-            let k = key_ident(cx, "pod-annotations", kf.key("podAnnotations").unwrap_or(p));
-            record.push((k, cx.string_map(p, &kf.at("podAnnotations"))?));
-        }
+        kf.copy(
+            cx,
+            "podAnnotations",
+            "pod-annotations",
+            &mut record,
+            Cx::string_map,
+        )?;
         kf.finish(cx);
     }
     f.finish(cx);
@@ -229,10 +214,7 @@ fn service(cx: &mut Cx, node: &Node, path: &str) -> Option<Value> {
         let text = cx.text(t, &f.at("type"))?;
         record.push((k, super::gateway_api::word(text, cx.span(t))));
     }
-    if let Some(s) = f.take("selector") {
-        let k = key_ident(cx, "selector", f.key("selector").unwrap_or(s));
-        record.push((k, cx.string_map(s, &f.at("selector"))?));
-    }
+    f.copy(cx, "selector", "selector", &mut record, Cx::string_map)?;
     if let Some(ports) = f.take("ports") {
         let k = key_ident(cx, "ports", f.key("ports").unwrap_or(ports));
         let at = f.at("ports");
@@ -267,10 +249,7 @@ fn service(cx: &mut Cx, node: &Node, path: &str) -> Option<Value> {
 fn helm_global(cx: &mut Cx, node: &Node, path: &str) -> Option<Value> {
     let mut f = cx.fields(node, path)?;
     let mut record = Vec::new();
-    if let Some(r) = f.take("repo") {
-        let k = key_ident(cx, "repo", f.key("repo").unwrap_or(r));
-        record.push((k, cx.string(r, &f.at("repo"))?));
-    }
+    f.copy(cx, "repo", "repo", &mut record, Cx::string)?;
     if let Some(list) = f.take("repoSecrets") {
         let k = key_ident(cx, "repo-secrets", f.key("repoSecrets").unwrap_or(list));
         let at = f.at("repoSecrets");

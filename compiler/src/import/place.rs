@@ -64,15 +64,15 @@ struct Cluster {
 }
 
 pub(crate) fn place(input: Input, diags: &mut Vec<Diagnostic>) -> Vec<Item> {
-    let Input {
-        defs,
-        refs,
-        emitting,
-        needs,
-        revisions,
-        given,
-        explicit,
-    } = input;
+    let (refs, emitting, needs, revisions, given, explicit) = (
+        input.refs,
+        input.emitting,
+        input.needs,
+        input.revisions,
+        input.given,
+        input.explicit,
+    );
+    let defs = input.defs;
     let groups = merge(defs, diags);
     let clusters = clusters(&groups, &given, &revisions);
     let workload: BTreeSet<String> = clusters

@@ -226,14 +226,14 @@ mod tests {
 
     #[test]
     fn layout_decides_the_cluster() {
-        let root = Path::new("/nonexistent/fleet");
-        assert_eq!(
-            cluster_of(root, Path::new("/nonexistent/fleet/west/ns/a.yaml")),
-            "west"
-        );
-        assert_eq!(
-            cluster_of(root, Path::new("/nonexistent/fleet/a.yaml")),
-            "fleet"
-        );
+        let root = std::env::temp_dir().join(format!("topoc-read-{}/fleet", std::process::id()));
+        std::fs::create_dir_all(&root).expect("temp folder");
+        assert_eq!(cluster_of(&root, &root.join("west/ns/a.yaml")), "west");
+        assert_eq!(cluster_of(&root, &root.join("a.yaml")), "fleet");
+        // A file named on its own belongs to the cluster of its folder.
+        let file = root.join("b.yaml");
+        std::fs::write(&file, "").expect("temp file");
+        assert_eq!(cluster_of(&file, &file), "fleet");
+        let _ = std::fs::remove_dir_all(root.parent().unwrap_or(&root));
     }
 }

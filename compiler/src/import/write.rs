@@ -204,6 +204,19 @@ mod tests {
     use super::*;
     use crate::source::FileId;
 
+    fn definitions(file: crate::syntax::ast::File) -> Vec<Item> {
+        file.items
+            .into_iter()
+            .filter_map(|i| match i {
+                crate::syntax::ast::Item::Definition(block) => Some(Item {
+                    comment: None,
+                    block,
+                }),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Printing a parsed program and parsing it again gives the same text: the printer writes
     /// only what the parser reads.
     #[test]
@@ -211,32 +224,10 @@ mod tests {
         let src = "gateway public {\n  namespace = \"gloo-system\"\n  class = gloo-gateway\n  listener http { port = 8080  protocol = HTTP  hostname = \"a\\\"b\"  routes-from = all }\n}\nroute web { parents = [gateway.public.http]  rule { match = [{ path = prefix(\"/\"), headers = { \"x y\" = regex(\"^a\") } }] } }\ncluster east { }\n";
         let (file, errors) = crate::syntax::parse(FileId(0), src);
         assert!(errors.is_empty(), "{errors:?}");
-        let items: Vec<Item> = file
-            .items
-            .into_iter()
-            .filter_map(|i| match i {
-                crate::syntax::ast::Item::Definition(b) => Some(Item {
-                    comment: None,
-                    block: b,
-                }),
-                _ => None,
-            })
-            .collect();
-        let text = program(&["header".into()], &items);
+        let text = program(&["header".into()], &definitions(file));
         let (again, errors) = crate::syntax::parse(FileId(0), &text);
         assert!(errors.is_empty(), "{text}\n{errors:?}");
-        let items2: Vec<Item> = again
-            .items
-            .into_iter()
-            .filter_map(|i| match i {
-                crate::syntax::ast::Item::Definition(b) => Some(Item {
-                    comment: None,
-                    block: b,
-                }),
-                _ => None,
-            })
-            .collect();
-        assert_eq!(program(&["header".into()], &items2), text);
+        assert_eq!(program(&["header".into()], &definitions(again)), text);
         assert!(text.contains("  class     = gloo-gateway\n"), "{text}");
     }
 

@@ -174,3 +174,16 @@ pub fn check_manifests(
     });
     (diags, c.sources)
 }
+
+/// Compare a rendered report with its snapshot (or write it, when blessing); a diff goes to
+/// `failures`.
+pub fn check_snapshot(snapshot: &Path, display: &str, rendered: &str, failures: &mut String) {
+    if bless() {
+        fs::write(snapshot, rendered).expect("write snapshot");
+        return;
+    }
+    let expected = fs::read_to_string(snapshot).unwrap_or_default();
+    if expected != rendered {
+        failures.push_str(&diff(display, &expected, rendered));
+    }
+}
