@@ -3,12 +3,13 @@
 //!
 //! 1. [`read`] finds the manifests (a folder per cluster, or one folder) and parses every
 //!    document with positions ([`crate::yaml::parse_documents`]);
-//! 2. [`object`] reads what every object shares (metadata, the relay's annotations) and hands
+//! 2. [`object`] reads what every object shares (metadata, the relay's annotations, see
+//!    [`relay`]) and hands
 //!    the rest to the importer of its kind, one module per kind family ([`KINDS`]); each
 //!    produces syntax-tree definitions whose spans point into the YAML;
-//! 3. [`place`] merges the copies of an object found in several clusters, declares clusters and
-//!    the services and secrets the manifests only reference, and writes `to` where topoc's
-//!    default would place a definition elsewhere;
+//! 3. [`merge`] merges the copies of an object found in several clusters, [`clusters`] declares
+//!    the clusters, and [`place`] declares the services and secrets the manifests only
+//!    reference and writes `to` where topoc's default would place a definition elsewhere;
 //! 4. the tree goes to [`write`] (a `.topo` file) or to the resolver and the checks, whose
 //!    diagnostics then point into the manifests.
 //!
@@ -16,15 +17,18 @@
 
 mod artefacts;
 mod build;
+mod clusters;
 mod core;
 mod fields;
 mod gateway_api;
 mod gloo;
 mod httproute;
 mod istio;
+mod merge;
 mod object;
 mod place;
 mod read;
+mod relay;
 mod write;
 
 use std::collections::BTreeSet;

@@ -5,6 +5,7 @@
 use super::build;
 use super::fields::{Cx, Fields};
 use super::read::Doc;
+use super::relay::{self, Relay, Source};
 use crate::diag::{Code, Diagnostic};
 use crate::render::{DISTRIBUTED_SOURCE, DISTRIBUTE_TO, MANAGED_BY};
 use crate::source::Span;
@@ -45,22 +46,6 @@ pub(crate) enum Converted {
     GeneratedGrant,
     /// Nothing to define (a build artefact); the importer has said so.
     Nothing,
-}
-
-/// Where the relay copies an object (`gloo.solo.io/distribute-to`).
-#[derive(Clone, Debug)]
-pub(crate) struct Relay {
-    /// `None` for `*` (every workload cluster); otherwise the clusters named.
-    pub clusters: Option<Vec<String>>,
-    pub span: Span,
-}
-
-/// The relay's provenance annotation on a workload copy: the management cluster and namespace.
-#[derive(Clone, Debug)]
-pub(crate) struct Source {
-    pub cluster: String,
-    pub namespace: String,
-    pub span: Span,
 }
 
 /// One imported definition, before placement.
@@ -332,7 +317,7 @@ fn metadata(cx: &mut Cx, kind: &str, node: &Node) -> Option<Meta> {
     let mut source_namespace = None;
     if let Some(annotations) = f.take("annotations") {
         if let Some(v) = annotations.get(DISTRIBUTE_TO) {
-            if let Some((r, ns)) = distribute_to(cx, v, &namespace) {
+            if let Some((r, ns)) = relay::distribute_to(cx, v, &namespace) {
                 if let Some(ns) = ns {
                     source_namespace = Some(namespace.clone());
                     namespace = ns;
@@ -342,7 +327,7 @@ fn metadata(cx: &mut Cx, kind: &str, node: &Node) -> Option<Meta> {
             }
         }
         if let Some(v) = annotations.get(DISTRIBUTED_SOURCE) {
-            source = distributed_source(cx, v);
+            source = relay::distributed_source(cx, v);
         }
         for key in TOOL_ANNOTATIONS {
             if let Some(v) = annotations.get(key) {
@@ -390,78 +375,6 @@ fn drop_key(map: &mut crate::syntax::ast::Value, key: &str, when: impl Fn(&str) 
 
 fn is_empty_map(v: &crate::syntax::ast::Value) -> bool {
     matches!(&v.kind, crate::syntax::ast::ValueKind::Map(e) if e.is_empty())
-}
-
-/// `gloo.solo.io/distribute-to` (seed 000): `*`, `*/ns`, `a, b`, `a/ns, b/ns`, or empty for no
-/// cluster. Returns the targets and the namespace the copies land in, when one is given.
-fn distribute_to(cx: &mut Cx, node: &Node, namespace: &str) -> Option<(Relay, Option<String>)> {
-    let span = cx.span(node);
-    let text = match &node.value {
-        NodeValue::Null => "",
-        _ => cx.text(node, &format!("metadata.annotations.{DISTRIBUTE_TO}"))?,
-    };
-    let mut all = false;
-    let mut clusters = Vec::new();
-    let mut namespaces = std::collections::BTreeSet::new();
-    for entry in text.split(',').map(str::trim).filter(|e| !e.is_empty()) {
-        let (cluster, ns) = match entry.split_once('/') {
-            Some((c, ns)) => (c.trim(), Some(ns.trim())),
-            None => (entry, None),
-        };
-        namespaces.insert(ns.unwrap_or(namespace).to_string());
-        if cluster == "*" {
-            all = true;
-        } else if !cluster.is_empty() && ns.is_none_or(|n| !n.is_empty()) {
-            clusters.push(super::read::cluster_name(cluster));
-        } else {
-            cx.diags.push(
-                Diagnostic::new(
-                    Code::ImportRelayAnnotation,
-                    format!("`{entry}` is not a distribution target"),
-                    span,
-                    "in this annotation",
-                )
-                .with_help("write `*`, `*/NAMESPACE`, `CLUSTER` or `CLUSTER/NAMESPACE`, separated by commas"),
-            );
-            return None;
-        }
-    }
-    if namespaces.len() > 1 {
-        let list: Vec<&str> = namespaces.iter().map(String::as_str).collect();
-        cx.diags.push(
-            Diagnostic::new(
-                Code::ImportRelayAnnotation,
-                format!(
-                    "the relay copies this object into different namespaces ({}); a topoc definition has one namespace everywhere",
-                    list.join(", ")
-                ),
-                span,
-                "several namespaces",
-            )
-            .with_help("split the object into one object per namespace, each with its own name"),
-        );
-        return None;
-    }
-    let target_ns = namespaces.into_iter().next().filter(|n| n != namespace);
-    let relay = Relay {
-        clusters: (!all).then_some(clusters),
-        span,
-    };
-    Some((relay, target_ns))
-}
-
-/// `gloo://CLUSTER/ns/NAMESPACE/kind/KIND/name/NAME`
-fn distributed_source(cx: &mut Cx, node: &Node) -> Option<Source> {
-    let text = cx.text(node, &format!("metadata.annotations.{DISTRIBUTED_SOURCE}"))?;
-    let parts: Vec<&str> = text.strip_prefix("gloo://")?.split('/').collect();
-    match parts.as_slice() {
-        [cluster, "ns", namespace, ..] => Some(Source {
-            cluster: super::read::cluster_name(cluster),
-            namespace: namespace.to_string(),
-            span: cx.span(node),
-        }),
-        _ => None,
-    }
 }
 
 /// For kind importers: the item key span of a field, or the value's.

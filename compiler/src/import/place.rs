@@ -9,6 +9,7 @@ use super::build;
 use super::fields::Ref;
 use super::object::Def;
 use super::write;
+use super::{clusters, merge};
 use crate::diag::{Code, Diagnostic};
 use crate::source::Span;
 use crate::syntax::ast::{Block, Entry, Value, ValueKind};
@@ -35,9 +36,6 @@ pub(crate) const ORDER: &[&str] = &[
 /// Classes the prelude declares (`stdlib/gloo.topo`).
 const STDLIB_CLASSES: &[&str] = &["gloo-gateway", "gloo-gateway-distribute"];
 
-/// The default namespace of a management cluster (docs/language.md, Clusters).
-const DEFAULT_MANAGEMENT_NAMESPACE: &str = "gloo-mesh";
-
 pub(crate) struct Input {
     pub defs: Vec<Def>,
     pub refs: Vec<Ref>,
@@ -53,16 +51,6 @@ pub(crate) struct Input {
     pub explicit: bool,
 }
 
-struct Cluster {
-    name: String,
-    management: bool,
-    labels: BTreeMap<String, String>,
-    /// Where the cluster was first seen, for synthesized definitions.
-    span: Span,
-    /// The namespace of the relay's source objects (management cluster only).
-    namespace: Option<String>,
-}
-
 pub(crate) fn place(input: Input, diags: &mut Vec<Diagnostic>) -> Vec<Item> {
     let (refs, emitting, needs, revisions, given, explicit) = (
         input.refs,
@@ -73,8 +61,8 @@ pub(crate) fn place(input: Input, diags: &mut Vec<Diagnostic>) -> Vec<Item> {
         input.explicit,
     );
     let defs = input.defs;
-    let groups = merge(defs, diags);
-    let clusters = clusters(&groups, &given, &revisions);
+    let groups = merge::merge(defs, diags);
+    let clusters = clusters::clusters(&groups, &given, &revisions);
     let workload: BTreeSet<String> = clusters
         .iter()
         .filter(|c| !c.management)
@@ -208,7 +196,7 @@ pub(crate) fn place(input: Input, diags: &mut Vec<Diagnostic>) -> Vec<Item> {
         ));
     }
     for c in &clusters {
-        if let Some(block) = cluster_block(c, &given, &emitting, needs, &revisions) {
+        if let Some(block) = clusters::cluster_block(c, &given, &emitting, needs, &revisions) {
             out.push((
                 0,
                 c.name.clone(),
@@ -223,269 +211,11 @@ pub(crate) fn place(input: Input, diags: &mut Vec<Diagnostic>) -> Vec<Item> {
     out.into_iter().map(|(_, _, item)| item).collect()
 }
 
-fn rank(keyword: &str) -> usize {
+pub(crate) fn rank(keyword: &str) -> usize {
     ORDER
         .iter()
         .position(|k| *k == keyword)
         .unwrap_or(ORDER.len())
-}
-
-/// Copies of one definition: the cluster folder of each and its relay annotation.
-type Copies = Vec<(String, Option<super::object::Relay>)>;
-
-/// Group the copies of each object (same kind and name) found in the cluster folders.
-fn merge(defs: Vec<Def>, diags: &mut Vec<Diagnostic>) -> Vec<(Def, Copies)> {
-    let mut groups: BTreeMap<(usize, String), (Def, Copies, String)> = BTreeMap::new();
-    for def in defs {
-        let key = (rank(def.keyword), def.name.clone());
-        let copy = (def.cluster.clone(), def.relay.clone());
-        match groups.get_mut(&key) {
-            None => {
-                let text = write::definition_text(&def.block);
-                groups.insert(key, (def, vec![copy], text));
-            }
-            Some((first, copies, text)) => {
-                let first_span = first
-                    .block
-                    .name
-                    .as_ref()
-                    .map_or(first.block.span, |n| n.span);
-                let span = def.block.name.as_ref().map_or(def.block.span, |n| n.span);
-                if first.namespace != def.namespace {
-                    diags.push(
-                        Diagnostic::new(
-                            Code::ImportDuplicateName,
-                            format!(
-                                "two {}s named `{}`, in namespaces `{}` and `{}`",
-                                def.kind,
-                                def.name,
-                                first.namespace.as_deref().unwrap_or(""),
-                                def.namespace.as_deref().unwrap_or("")
-                            ),
-                            span,
-                            "this one is left out",
-                        )
-                        .with_label(first_span, "the first")
-                        .with_help("topoc's names are unique per kind in the whole program: rename one of them"),
-                    );
-                    continue;
-                }
-                if copies.iter().any(|(c, _)| *c == def.cluster) {
-                    diags.push(
-                        Diagnostic::new(
-                            Code::ImportDuplicateName,
-                            format!(
-                                "two {}s named `{}` in cluster {}",
-                                def.kind, def.name, def.cluster
-                            ),
-                            span,
-                            "this one is left out",
-                        )
-                        .with_label(first_span, "the first")
-                        .with_help("an object exists once per cluster: remove one, or rename it"),
-                    );
-                    continue;
-                }
-                if write::definition_text(&def.block) != *text {
-                    let mut d = Diagnostic::new(
-                        Code::ImportCopiesDiffer,
-                        format!(
-                            "{} `{}` differs between clusters {} and {}",
-                            def.kind, def.name, copies[0].0, def.cluster
-                        ),
-                        span,
-                        format!("the copy in {}", def.cluster),
-                    )
-                    .with_label(first_span, format!("the copy in {}", copies[0].0))
-                    .with_help("a topoc definition is the same in every cluster: make the copies equal, or give the variants different names");
-                    if let Some((a, b)) = first_difference(&first.block, &def.block) {
-                        d = Diagnostic::new(
-                            Code::ImportCopiesDiffer,
-                            d.message.clone(),
-                            b,
-                            format!("the copy in {}", def.cluster),
-                        )
-                        .with_label(a, format!("the copy in {}", copies[0].0))
-                        .with_help(d.help.clone().unwrap_or_default());
-                    }
-                    diags.push(d);
-                }
-                copies.push(copy);
-            }
-        }
-    }
-    groups.into_values().map(|(d, c, _)| (d, c)).collect()
-}
-
-/// The spans of the first entry that differs between two versions of a definition.
-fn first_difference(a: &Block, b: &Block) -> Option<(Span, Span)> {
-    let span = |e: &Entry| match e {
-        Entry::Attr(x) => x.key.span.to(x.value.span),
-        Entry::Block(x) => x.span,
-    };
-    for (x, y) in a.entries.iter().zip(&b.entries) {
-        if write::entry_text(x) != write::entry_text(y) {
-            return Some((span(x), span(y)));
-        }
-    }
-    let (x, y) = (
-        a.entries.get(b.entries.len()),
-        b.entries.get(a.entries.len()),
-    );
-    match (x, y) {
-        (Some(x), None) => Some((span(x), b.span)),
-        (None, Some(y)) => Some((a.span, span(y))),
-        _ => None,
-    }
-}
-
-/// The clusters: those given with `--clusters`, or else the cluster folders, the clusters the
-/// relay annotations name, and the management cluster they imply.
-fn clusters(
-    groups: &[(Def, Copies)],
-    given: &[Block],
-    revisions: &[(String, String, Span)],
-) -> Vec<Cluster> {
-    if !given.is_empty() {
-        return given.iter().filter_map(given_cluster).collect();
-    }
-    let mut out: BTreeMap<String, Cluster> = BTreeMap::new();
-    let mut add = |name: &str, span: Span, management: bool, namespace: Option<String>| {
-        let c = out.entry(name.to_string()).or_insert(Cluster {
-            name: name.to_string(),
-            management: false,
-            labels: BTreeMap::new(),
-            span,
-            namespace: None,
-        });
-        if management {
-            c.management = true;
-            c.namespace = c.namespace.take().or(namespace);
-        }
-    };
-    for (name, _, at) in revisions {
-        add(name, *at, false, None);
-    }
-    for (def, copies) in groups {
-        let span = def.block.name.as_ref().map_or(def.block.span, |n| n.span);
-        if let Some(source) = &def.source {
-            add(
-                &source.cluster,
-                source.span,
-                true,
-                Some(source.namespace.clone()),
-            );
-        }
-        for (cluster, relay) in copies {
-            match relay {
-                Some(r) => {
-                    // The folder holding relay sources is the management cluster.
-                    let ns = def.source_namespace.clone().or(def.namespace.clone());
-                    add(cluster, span, true, ns);
-                    for c in r.clusters.iter().flatten() {
-                        add(c, r.span, false, None);
-                    }
-                }
-                None => add(
-                    cluster,
-                    span,
-                    def.keyword == "gateway-install",
-                    def.namespace.clone(),
-                ),
-            }
-        }
-    }
-    out.into_values().collect()
-}
-
-fn given_cluster(b: &Block) -> Option<Cluster> {
-    let name = b.name.as_ref()?;
-    let management = matches!(build::get(b, "role").map(|v| &v.kind), Some(ValueKind::Path(p)) if p.len() == 1 && p[0].name == "management");
-    let labels = match build::get(b, "labels").map(|v| &v.kind) {
-        Some(ValueKind::Map(entries)) => entries
-            .iter()
-            .filter_map(|(k, v)| match &v.kind {
-                ValueKind::Str(s) => Some((k.name.clone(), s.clone())),
-                _ => None,
-            })
-            .collect(),
-        _ => BTreeMap::new(),
-    };
-    Some(Cluster {
-        name: name.name.clone(),
-        management,
-        labels,
-        span: name.span,
-        namespace: None,
-    })
-}
-
-/// The definition of a cluster the manifests imply (given clusters are written as given).
-fn cluster_block(
-    c: &Cluster,
-    given: &[Block],
-    emitting: &BTreeSet<String>,
-    needs: Option<((u32, u32), Span)>,
-    revisions: &[(String, String, Span)],
-) -> Option<Block> {
-    if let Some(b) = given
-        .iter()
-        .find(|b| b.name.as_ref().is_some_and(|n| n.name == c.name))
-    {
-        return Some(b.clone());
-    }
-    let span = c.span;
-    let mut entries = Vec::new();
-    if c.management {
-        entries.push(build::attr(
-            "role",
-            span,
-            build::path(&["management"], span),
-        ));
-        if let Some(ns) = c
-            .namespace
-            .as_deref()
-            .filter(|n| *n != DEFAULT_MANAGEMENT_NAMESPACE)
-        {
-            entries.push(build::attr("namespace", span, build::string(ns, span)));
-        }
-    } else {
-        if !emitting.contains(&c.name) {
-            // Existing manifests hold every grant the cluster has: check against those.
-            entries.push(build::attr(
-                "reference-grants",
-                span,
-                build::path(&["require"], span),
-            ));
-        }
-        let mine: BTreeMap<&str, Span> = revisions
-            .iter()
-            .filter(|(cluster, _, _)| *cluster == c.name)
-            .map(|(_, r, at)| (r.as_str(), *at))
-            .collect();
-        if let Some(first) = mine.values().next() {
-            // The manager installed gateways here, so these control planes run here.
-            let list = mine.iter().map(|(r, at)| build::string(r, *at)).collect();
-            entries.push(build::attr(
-                "istio-revisions",
-                *first,
-                build::list(list, *first),
-            ));
-        }
-        if let Some(((major, minor), at)) = needs.filter(|((ma, mi), _)| (*ma, *mi) > (1, 2)) {
-            entries.push(build::attr(
-                "gateway-api",
-                at,
-                build::string(&format!("{major}.{minor}"), at),
-            ));
-        }
-    }
-    Some(build::block(
-        "cluster",
-        Some(build::ident(&c.name, span)),
-        entries,
-        span,
-    ))
 }
 
 /// Definitions by (kind, name).
@@ -496,7 +226,7 @@ struct Placing<'a> {
     /// What each definition references.
     refs_of: &'a Keyed<BTreeSet<(String, String)>>,
     workload: &'a BTreeSet<String>,
-    clusters: &'a [Cluster],
+    clusters: &'a [clusters::Cluster],
 }
 
 impl Placing<'_> {
