@@ -100,8 +100,20 @@ fn given_cluster(b: &Block) -> Option<Cluster> {
         management,
         labels,
         span: name.span,
-        namespace: None,
+        namespace: match build::get(b, "namespace").map(|v| &v.kind) {
+            Some(ValueKind::Str(ns)) => Some(ns.clone()),
+            _ => None,
+        },
     })
+}
+
+/// The namespace of the management cluster's own objects (`gloo-mesh` unless it says).
+pub(crate) fn management_namespace(clusters: &[Cluster]) -> String {
+    clusters
+        .iter()
+        .find(|c| c.management)
+        .and_then(|c| c.namespace.clone())
+        .unwrap_or_else(|| DEFAULT_MANAGEMENT_NAMESPACE.to_string())
 }
 
 /// The definition of a cluster the manifests imply (given clusters are written as given).

@@ -126,7 +126,8 @@ pub(crate) fn place(input: Input, diags: &mut Vec<Diagnostic>) -> Vec<Item> {
         .chain(STDLIB_CLASSES.iter().map(|s| s.to_string()))
         .collect();
 
-    let mut out: Vec<(usize, String, Item)> = Vec::new();
+    // Sorted by kind, then (clusters only) as given or management first, then by name.
+    let mut out: Vec<(usize, usize, String, Item)> = Vec::new();
     let refs_of = items
         .iter()
         .map(|(d, _, _)| {
@@ -159,6 +160,14 @@ pub(crate) fn place(input: Input, diags: &mut Vec<Diagnostic>) -> Vec<Item> {
         if def.keyword == "gateway" {
             bare_class(&mut def.block, &declared_classes);
         }
+        if def.keyword == "gateway-install" {
+            // The manager lives in the management cluster's namespace unless it says otherwise.
+            let mgmt_ns = clusters::management_namespace(&clusters);
+            def.block.entries.retain(|e| {
+                !matches!(e, Entry::Attr(a) if a.key.name == "namespace"
+                    && matches!(&a.value.kind, ValueKind::Str(ns) if *ns == mgmt_ns))
+            });
+        }
         // An empty relay target is written `to = none`: on purpose, not a W0301 surprise.
         let to = if def.relay.is_some() && (set.is_empty() || explicit) {
             Some(build::attr("to", span, cx.value(&set, span)))
@@ -170,6 +179,7 @@ pub(crate) fn place(input: Input, diags: &mut Vec<Diagnostic>) -> Vec<Item> {
         }
         out.push((
             rank(def.keyword),
+            0,
             def.name.clone(),
             Item {
                 comment: None,
@@ -188,6 +198,7 @@ pub(crate) fn place(input: Input, diags: &mut Vec<Diagnostic>) -> Vec<Item> {
         }
         out.push((
             rank(def.keyword),
+            0,
             def.name.clone(),
             Item {
                 comment: Some(comment),
@@ -196,9 +207,14 @@ pub(crate) fn place(input: Input, diags: &mut Vec<Diagnostic>) -> Vec<Item> {
         ));
     }
     for c in &clusters {
+        let position = given
+            .iter()
+            .position(|b| b.name.as_ref().is_some_and(|n| n.name == c.name))
+            .unwrap_or(usize::from(!c.management));
         if let Some(block) = clusters::cluster_block(c, &given, &emitting, needs, &revisions) {
             out.push((
                 0,
+                position,
                 c.name.clone(),
                 Item {
                     comment: None,
@@ -207,8 +223,8 @@ pub(crate) fn place(input: Input, diags: &mut Vec<Diagnostic>) -> Vec<Item> {
             ));
         }
     }
-    out.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
-    out.into_iter().map(|(_, _, item)| item).collect()
+    out.sort_by(|a, b| (a.0, a.1, &a.2).cmp(&(b.0, b.1, &b.2)));
+    out.into_iter().map(|(_, _, _, item)| item).collect()
 }
 
 pub(crate) fn rank(keyword: &str) -> usize {

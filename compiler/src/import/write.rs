@@ -94,7 +94,7 @@ fn definition(block: &Block, indent: usize) -> String {
                 let lead = format!("{pad}{:<width$} = ", a.key.name);
                 let col = lead.len();
                 out.push_str(&lead);
-                out.push_str(&value(&a.value, col));
+                out.push_str(&value(&a.value, col, indent + 2));
                 out.push('\n');
             }
             Entry::Block(b) => {
@@ -115,29 +115,48 @@ fn definition(block: &Block, indent: usize) -> String {
     out
 }
 
-/// A value starting at column `col`: inline when it fits, else lists and maps one item a line.
-fn value(v: &Value, col: usize) -> String {
+/// A value starting at column `col` on a line indented by `indent`: inline when it fits; else
+/// a list or map one item a line, aligned under the first item as language.md writes them
+/// when the items fit so, indented a level below the line otherwise.
+fn value(v: &Value, col: usize, indent: usize) -> String {
     let flat = inline(v);
     if col + flat.len() <= WIDTH {
         return flat;
     }
+    let pad = |n: usize| " ".repeat(n);
     match &v.kind {
-        ValueKind::List(items) if items.len() == 1 => format!("[{}]", value(&items[0], col + 1)),
-        ValueKind::List(items) if items.len() > 1 => {
-            let inner = col + 1;
-            let parts: Vec<String> = items.iter().map(|i| value(i, inner)).collect();
-            format!("[{}]", parts.join(&format!(",\n{}", " ".repeat(inner))))
+        ValueKind::List(items) if !items.is_empty() => {
+            let aligned = items.iter().all(|i| col + 2 + inline(i).len() <= WIDTH);
+            if aligned {
+                let parts: Vec<String> = items.iter().map(inline).collect();
+                return format!("[{}]", parts.join(&format!(",\n{}", pad(col + 1))));
+            }
+            let inner = indent + 2;
+            let parts: Vec<String> = items
+                .iter()
+                .map(|i| format!("{}{},\n", pad(inner), value(i, inner, inner)))
+                .collect();
+            format!("[\n{}{}]", parts.concat(), pad(indent))
         }
-        ValueKind::Map(entries) if entries.len() > 1 => {
-            let inner = col + 2;
+        ValueKind::Map(entries) if !entries.is_empty() => {
+            let entry = |(k, x): &(crate::syntax::ast::Ident, Value)| {
+                format!("{} = {}", key(&k.name), inline(x))
+            };
+            let aligned = entries.iter().all(|e| col + 4 + entry(e).len() <= WIDTH);
+            if aligned {
+                let parts: Vec<String> = entries.iter().map(entry).collect();
+                return format!("{{ {} }}", parts.join(&format!(",\n{}", pad(col + 2))));
+            }
+            let inner = indent + 2;
             let parts: Vec<String> = entries
                 .iter()
                 .map(|(k, x)| {
                     let lead = format!("{} = ", key(&k.name));
-                    format!("{lead}{}", value(x, inner + lead.len()))
+                    let at = inner + lead.len();
+                    format!("{}{lead}{}\n", pad(inner), value(x, at, inner))
                 })
                 .collect();
-            format!("{{ {} }}", parts.join(&format!(",\n{}", " ".repeat(inner))))
+            format!("{{\n{}{}}}", parts.concat(), pad(indent))
         }
         _ => flat,
     }
