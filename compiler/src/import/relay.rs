@@ -99,3 +99,55 @@ pub(crate) fn distributed_source(cx: &mut Cx, node: &Node) -> Option<Source> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::FileId;
+
+    /// The targets and namespace an annotation value reads as; `None` when it is refused.
+    fn read(value: &str) -> Option<(Option<Vec<String>>, Option<String>)> {
+        let text = format!("v: \"{value}\"\n");
+        let docs = crate::yaml::parse_documents(&text).ok()?;
+        let node = docs.first()?.get("v")?;
+        let mut cx = Cx {
+            file: FileId(0),
+            diags: Vec::new(),
+            refs: Vec::new(),
+            needs: None,
+            revisions: Vec::new(),
+        };
+        distribute_to(&mut cx, node, "gloo-mesh").map(|(r, ns)| (r.clusters, ns))
+    }
+
+    fn names(list: &[&str]) -> Option<Vec<String>> {
+        Some(list.iter().map(|s| s.to_string()).collect())
+    }
+
+    #[test]
+    fn every_form_of_seed_000_reads() {
+        assert_eq!(read("*"), Some((None, None)));
+        assert_eq!(
+            read("*/gloo-system"),
+            Some((None, Some("gloo-system".into())))
+        );
+        assert_eq!(read("qa, canary"), Some((names(&["qa", "canary"]), None)));
+        assert_eq!(
+            read("east/web, west/web"),
+            Some((names(&["east", "west"]), Some("web".into())))
+        );
+        // The source namespace is where copies land when no namespace is given.
+        assert_eq!(
+            read("east/gloo-mesh, west"),
+            Some((names(&["east", "west"]), None))
+        );
+        assert_eq!(read(""), Some((names(&[]), None)));
+    }
+
+    #[test]
+    fn forms_topoc_cannot_write_are_refused() {
+        assert_eq!(read("east/a, west/b"), None);
+        assert_eq!(read("east/"), None);
+        assert_eq!(read("/web"), None);
+    }
+}
