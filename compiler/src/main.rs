@@ -502,8 +502,9 @@ fn check_manifests(common: &Common, args: &ManifestArgs) -> ExitCode {
     };
     let check = |paths: &[PathBuf]| {
         topoc::import::import(paths, &read).map(|i| {
+            let options = i.check_options(options.clone());
             let locator = i.locator;
-            let c = topoc::compile_loaded(i.loaded, i.diagnostics, options.clone());
+            let c = topoc::compile_loaded(i.loaded, i.diagnostics, options);
             (c, locator)
         })
     };

@@ -75,6 +75,23 @@ pub struct Imported {
     pub items: Vec<Item>,
     /// Where each diagnostic lies in the manifests, for `--base` comparisons.
     pub locator: Locator,
+    /// The manifests are a Gloo relay folder (objects annotated with `distribute-to`): they
+    /// are checked as `--target relay` builds them, with the relay's own limits (E0360).
+    pub relay: bool,
+}
+
+impl Imported {
+    /// The build options that check these manifests as they are deployed.
+    pub fn check_options(&self, options: crate::Options) -> crate::Options {
+        crate::Options {
+            target: if self.relay {
+                crate::Target::Relay
+            } else {
+                options.target
+            },
+            ..options
+        }
+    }
 }
 
 /// Read the manifests below `paths` and convert them.
@@ -122,7 +139,7 @@ fn convert(
     given: Vec<ast::Block>,
     options: &ImportOptions,
 ) -> Imported {
-    let mut defs = Vec::new();
+    let mut defs: Vec<object::Def> = Vec::new();
     let mut emitting = BTreeSet::new();
     let mut refs = Vec::new();
     let mut needs = None;
@@ -153,6 +170,7 @@ fn convert(
         refs.append(&mut cx.refs);
         revisions.append(&mut cx.revisions);
     }
+    let relay = defs.iter().any(|d| d.relay.is_some());
     let items = place::place(
         place::Input {
             defs,
@@ -179,6 +197,7 @@ fn convert(
         diagnostics,
         items,
         locator,
+        relay,
     }
 }
 

@@ -158,11 +158,8 @@ pub fn check_manifests(
 ) -> (Vec<topoc::diag::Diagnostic>, topoc::source::SourceMap) {
     let imported = topoc::import::import(&[dir.to_path_buf()], options).expect("readable");
     let mut extra = topoc::import::unwritable(&imported.items);
-    let c = topoc::compile_loaded(
-        imported.loaded,
-        imported.diagnostics,
-        topoc::Options::default(),
-    );
+    let options = imported.check_options(topoc::Options::default());
+    let c = topoc::compile_loaded(imported.loaded, imported.diagnostics, options);
     let mut diags = c.diagnostics;
     diags.append(&mut extra);
     diags.sort_by_key(|d| {
