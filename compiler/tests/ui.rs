@@ -18,10 +18,14 @@ use topoc::Options;
 const UNREACHABLE_FROM_INPUT: &[Code] = &[Code::TemplateError];
 
 fn cases(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    files_with_extension(dir, "topo")
+}
+
+fn files_with_extension(dir: &std::path::Path, extension: &str) -> Vec<std::path::PathBuf> {
     let mut cases: Vec<_> = fs::read_dir(dir)
         .map(|rd| {
             rd.map(|e| e.expect("read case folder").path())
-                .filter(|p| p.extension().is_some_and(|e| e == "topo"))
+                .filter(|p| p.extension().is_some_and(|e| e == extension))
                 .collect()
         })
         .unwrap_or_default();
@@ -141,14 +145,7 @@ fn ui_cases_match_their_snapshots() {
 /// (plus what only `topoc import` reports), one cluster `east`, or a folder per cluster when the
 /// case has `# file: CLUSTER/NAME.yaml` sections. Every case must fail.
 fn manifest_cases(dir: &std::path::Path, failures: &mut String, seen: &mut BTreeSet<Code>) {
-    let mut cases: Vec<_> = fs::read_dir(dir)
-        .map(|rd| {
-            rd.map(|e| e.expect("read manifest cases").path())
-                .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-                .collect()
-        })
-        .unwrap_or_default();
-    cases.sort();
+    let cases = files_with_extension(dir, "yaml");
     assert!(!cases.is_empty(), "no cases in tests/ui/manifests");
     let tmp = support::tempdir("ui-manifests");
     for case in cases {
