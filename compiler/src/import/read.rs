@@ -58,7 +58,9 @@ pub(crate) fn read(
             };
             let text = read_text(&file)?;
             inputs.push(file.clone());
-            let name = file.to_string_lossy().into_owned();
+            // `./east/a.yaml` reads better as `east/a.yaml`, as load.rs names `.topo` files.
+            let shown = file.strip_prefix(".").unwrap_or(&file);
+            let name = shown.to_string_lossy().into_owned();
             match text {
                 Ok(text) => docs.extend(read_source(name, text, &cluster, sources, diags)),
                 Err(lossy) => {
