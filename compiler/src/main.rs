@@ -183,6 +183,7 @@ enum Command {
     },
     /// Read Kubernetes manifests (a folder per cluster, or a Gloo relay folder annotated with
     /// `gloo.solo.io/distribute-to`) and write them as a `.topo` program.
+    #[command(mut_arg("paths", |a| a.help("Kubernetes manifests: YAML files, or folders of them")))]
     Import {
         #[command(flatten)]
         common: Common,
