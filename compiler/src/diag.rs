@@ -115,6 +115,16 @@ codes! {
     GlooEdgeSharedPort = "E0376", Error, "Gloo Edge target: two gateways on one port of the proxy";
     GlooEdgeUpstreamName = "E0377", Error, "Gloo Edge target: upstream named like a Service backend's upstream";
     TemplateError = "E0401", Error, "a standard template failed to render valid YAML";
+    ImportUnrepresentable = "E0501", Error, "manifest field that topoc cannot represent";
+    ImportYamlSyntax = "E0502", Error, "manifest is not valid YAML";
+    ImportInvalidObject = "E0503", Error, "manifest is not a valid Kubernetes object";
+    ImportCopiesDiffer = "E0504", Error, "an object differs between clusters";
+    ImportDuplicateName = "E0505", Error, "two objects of one kind with the same name in different namespaces";
+    ImportNamespaceMismatch = "E0506", Error, "reference names another namespace than its target's";
+    ImportRelayAnnotation = "E0507", Error, "`gloo.solo.io/distribute-to` annotation topoc cannot represent";
+    ImportGlooEdge = "E0508", Error, "Gloo Edge API object, which topoc cannot import";
+    ImportNotIdentifier = "E0509", Error, "name that a topoc program cannot write";
+    ImportUnsupportedKind = "E0510", Error, "Gateway API kind that topoc cannot represent";
         LandsNowhere = "W0301", Warning, "definition lands in no cluster";
     GatewayNameTooLong = "W0310", Warning, "gateway name longer than 63 characters";
     AllWeightsZero = "W0311", Warning, "every backend of a rule has weight 0";
@@ -137,6 +147,10 @@ codes! {
     OutsideMesh = "E0390", Error, "definition lands in a cluster outside its mesh";
     MeshOverlap = "E0391", Error, "cluster in two Istio meshes";
     GammaConsumerRoute = "N0380", Note, "GAMMA consumer route: applies only to its own namespace's clients";
+    ImportForeignKind = "W0501", Warning, "manifest of a kind topoc does not manage";
+    ImportIgnored = "W0502", Warning, "manifest field not imported on purpose";
+    ImportBuildArtefact = "W0503", Warning, "manifest is a build artefact";
+    ImportNoWorkloadCluster = "W0504", Warning, "`distribute-to: *` with no workload cluster known";
 }
 
 impl fmt::Display for Code {

@@ -68,3 +68,40 @@ pub fn pipeline(data: &[u8]) {
         }
     }
 }
+
+/// Import arbitrary text as manifests and check the result: never panics, every span lies on
+/// the text, and a program imported without error prints as text that parses (unless it hits
+/// the language's own limits on nesting and string length, which are diagnostics too).
+pub fn manifests(data: &[u8]) {
+    use crate::import;
+    let text = String::from_utf8_lossy(data);
+    let imported = import::import_source("fuzz.yaml", &text, &import::ImportOptions::default());
+    for d in imported.diagnostics.iter() {
+        let span = d.primary.span;
+        let file = &imported.loaded.sources.get(span.file).text;
+        let (start, end) = (span.start as usize, span.end as usize);
+        assert!(
+            start <= end && end <= file.len(),
+            "span {start}..{end} outside its file"
+        );
+        assert!(
+            file.is_char_boundary(start) && file.is_char_boundary(end),
+            "span {start}..{end} splits a character"
+        );
+    }
+    let unwritable = import::unwritable(&imported.items);
+    let written = import::to_topo(&imported, &[]);
+    if !imported.diagnostics.has_errors() && unwritable.is_empty() {
+        let (_, errors) = syntax::parse(FileId(0), &written);
+        for e in &errors {
+            assert!(
+                e.message.contains("nesting deeper") || e.message.contains("string longer"),
+                "the imported program does not parse: {}\n{written}",
+                e.message
+            );
+        }
+    }
+    let c = crate::compile_loaded(imported.loaded, imported.diagnostics, Options::default());
+    let _ = report::render_all(&c.diagnostics, &c.sources, false);
+    let _ = report::render_json(&c.diagnostics, &c.sources);
+}

@@ -23,6 +23,7 @@ pub mod diag;
 pub mod emit;
 pub mod fuzzing;
 pub mod graph;
+pub mod import;
 pub mod install;
 pub mod load;
 pub mod mesh;
@@ -159,7 +160,13 @@ pub fn compile_source(name: &str, text: &str, options: Options) -> Compilation {
     compile_loaded(loaded, diags, options)
 }
 
-fn compile_loaded(loaded: load::Loaded, mut diags: Diagnostics, options: Options) -> Compilation {
+/// Stages 2–5 on a loaded program: what [`compile`] does after loading, for programs that are
+/// not read from `.topo` files (`topoc check --manifests` imports them from YAML).
+pub fn compile_loaded(
+    loaded: load::Loaded,
+    mut diags: Diagnostics,
+    options: Options,
+) -> Compilation {
     let (program, allows) = resolve::resolve(&loaded, &mut diags);
     let load::Loaded {
         sources,

@@ -144,14 +144,54 @@ struct BuildArgs {
     failpoint_after: Option<usize>,
 }
 
+/// How manifests are read (`import`, `check --manifests`).
+#[derive(clap::Args, Clone, Default)]
+struct ReadArgs {
+    /// `.topo` files or folders whose `cluster` definitions describe the fleet (repeatable);
+    /// without them, clusters are inferred from the folders and annotations.
+    #[arg(long = "clusters", value_name = "PATH")]
+    clusters: Vec<PathBuf>,
+    /// Every manifest belongs to this one cluster (instead of `DIR/<cluster>/...`).
+    #[arg(long = "cluster", value_name = "NAME")]
+    cluster: Option<String>,
+}
+
+#[derive(clap::Args, Clone)]
+struct ManifestArgs {
+    /// The paths are Kubernetes manifests (YAML), not `.topo` files.
+    #[arg(long)]
+    manifests: bool,
+    /// With --manifests: the manifests before a change (repeatable); report the diagnostics the
+    /// change introduces, fixes and leaves unchanged.
+    #[arg(long, value_name = "DIR", requires = "manifests")]
+    base: Vec<PathBuf>,
+    #[command(flatten)]
+    read: ReadArgs,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Check the topology and write one folder of manifests per cluster.
     Build(BuildArgs),
-    /// Parse, resolve and check only; write nothing.
+    /// Parse, resolve and check only; write nothing. With `--manifests`, check existing
+    /// Kubernetes YAML instead of `.topo` files.
     Check {
         #[command(flatten)]
         common: Common,
+        #[command(flatten)]
+        manifests: ManifestArgs,
+    },
+    /// Read Kubernetes manifests (a folder per cluster, or a Gloo relay folder annotated with
+    /// `gloo.solo.io/distribute-to`) and write them as a `.topo` program.
+    #[command(mut_arg("paths", |a| a.help("Kubernetes manifests: YAML files, or folders of them")))]
+    Import {
+        #[command(flatten)]
+        common: Common,
+        /// The `.topo` file to write.
+        #[arg(long, short)]
+        out: PathBuf,
+        #[command(flatten)]
+        read: ReadArgs,
     },
     /// List the clusters and files whose output differs between two versions of a topology.
     Affected {
@@ -180,7 +220,14 @@ enum Command {
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Build(args) => build(&args),
-        Command::Check { common } => {
+        Command::Check { common, manifests } if manifests.manifests => {
+            check_manifests(&common, &manifests)
+        }
+        Command::Check { common, manifests } => {
+            if !manifests.read.clusters.is_empty() || manifests.read.cluster.is_some() {
+                eprintln!("error: --clusters and --cluster go with --manifests");
+                return ExitCode::from(EXIT_IO);
+            }
             let options = Options {
                 render: false,
                 load: common.load_options(),
@@ -192,6 +239,7 @@ fn main() -> ExitCode {
                 Some(_) => ExitCode::SUCCESS,
             }
         }
+        Command::Import { common, out, read } => import(&common, &out, &read),
         Command::Affected { base, common } => affected(&base, &common),
         Command::Plan { common } => plan(&common),
         Command::Explain { code, list } => explain(code.as_deref(), list),
@@ -267,7 +315,7 @@ fn build(args: &BuildArgs) -> ExitCode {
         std::thread::spawn(move || emit::Survey::gather(&out))
     });
     let mut c = loaded.compile(options);
-    print_diagnostics(&c, &args.common);
+    print_diagnostics(&args.common, &c.diagnostics, &c.sources);
     if failed(&c, &args.common) {
         return ExitCode::from(EXIT_INPUT);
     }
@@ -394,11 +442,158 @@ fn selection(args: &BuildArgs, declared: &[String]) -> Result<Option<BTreeSet<St
     Ok(chosen)
 }
 
+impl ReadArgs {
+    fn options(&self, common: &Common) -> topoc::import::ImportOptions {
+        topoc::import::ImportOptions {
+            clusters: self.clusters.clone(),
+            cluster: self.cluster.clone(),
+            load: common.load_options(),
+            explicit_placement: false,
+        }
+    }
+}
+
+fn color(common: &Common) -> bool {
+    match common.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stderr().is_terminal(),
+    }
+}
+
+fn print_diagnostics(
+    common: &Common,
+    diags: &[topoc::diag::Diagnostic],
+    sources: &topoc::source::SourceMap,
+) {
+    let text = match common.message_format {
+        MessageFormat::Human => report::render_all(diags, sources, color(common)),
+        MessageFormat::Json => report::render_json(diags, sources),
+    };
+    let _ = std::io::stderr().write_all(text.as_bytes());
+}
+
+/// `topoc import`: the manifests as a `.topo` program, written only when they convert
+/// without error.
+fn import(common: &Common, out: &std::path::Path, read: &ReadArgs) -> ExitCode {
+    let imported = match topoc::import::import(&common.paths, &read.options(common)) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_IO);
+        }
+    };
+    let text = topoc::import::to_topo(&imported, &common.paths);
+    let count = imported.items.len();
+    let unwritable = topoc::import::unwritable(&imported.items);
+    let mut diags = imported.diagnostics;
+    diags.extend(unwritable);
+    let diags = diags.into_sorted(&imported.loaded.sources);
+    print_diagnostics(common, &diags, &imported.loaded.sources);
+    let errors = diags.iter().any(|d| d.severity() == Severity::Error);
+    let warnings = diags.iter().any(|d| d.severity() == Severity::Warning);
+    if errors || (warnings && common.deny.contains(&Lint::Warnings)) {
+        eprintln!("topoc: nothing written: the manifests cannot be imported as they are");
+        return ExitCode::from(EXIT_INPUT);
+    }
+    let staging = out.with_extension("topo.tmp");
+    let written = out
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .and_then(|()| std::fs::write(&staging, &text))
+        .and_then(|()| std::fs::rename(&staging, out));
+    if let Err(e) = written {
+        eprintln!("error: cannot write {}: {e}", out.display());
+        return ExitCode::from(EXIT_IO);
+    }
+    eprintln!("topoc: {count} definitions written to {}", out.display());
+    ExitCode::SUCCESS
+}
+
+/// `topoc check --manifests`: import in memory and run the checks; diagnostics point into
+/// the manifests. With `--base`, compare with the diagnostics of the manifests before.
+fn check_manifests(common: &Common, args: &ManifestArgs) -> ExitCode {
+    let options = Options {
+        render: false,
+        load: common.load_options(),
+        ..Options::default()
+    };
+    let read = topoc::import::ImportOptions {
+        explicit_placement: true,
+        ..args.read.options(common)
+    };
+    let check = |paths: &[PathBuf]| {
+        topoc::import::import(paths, &read).map(|i| {
+            let options = i.check_options(options.clone());
+            let locator = i.locator;
+            let c = topoc::compile_loaded(i.loaded, i.diagnostics, options);
+            (c, locator)
+        })
+    };
+    let (new, locator) = match check(&common.paths) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_IO);
+        }
+    };
+    if args.base.is_empty() {
+        print_diagnostics(common, &new.diagnostics, &new.sources);
+        return if failed(&new, common) {
+            ExitCode::from(EXIT_INPUT)
+        } else {
+            ExitCode::SUCCESS
+        };
+    }
+    let (old, old_locator) = match check(&args.base) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_IO);
+        }
+    };
+    let change = topoc::import::compare(
+        (&old.diagnostics, &old_locator, &old.sources),
+        (&new.diagnostics, &locator, &new.sources),
+    );
+    let introduced: Vec<topoc::diag::Diagnostic> = change
+        .introduced
+        .iter()
+        .map(|&i| new.diagnostics[i].clone())
+        .collect();
+    print_diagnostics(common, &introduced, &new.sources);
+    for (word, list) in [
+        ("introduced", &change.introduced_ids),
+        ("fixed", &change.fixed),
+        ("unchanged", &change.unchanged),
+    ] {
+        for id in list {
+            println!("{word:<10} {id}");
+        }
+    }
+    eprintln!(
+        "topoc: {} introduced, {} fixed, {} unchanged",
+        change.introduced.len(),
+        change.fixed.len(),
+        change.unchanged.len()
+    );
+    let bad = introduced.iter().any(|d| {
+        d.severity() == Severity::Error
+            || (d.severity() == Severity::Warning && common.deny.contains(&Lint::Warnings))
+    });
+    if bad {
+        ExitCode::from(EXIT_INPUT)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
 /// Compile and print the diagnostics; `None` when an input could not be read.
 fn run(common: &Common, options: Options) -> Option<Compilation> {
     match topoc::compile(&common.paths, options) {
         Ok(c) => {
-            print_diagnostics(&c, common);
+            print_diagnostics(common, &c.diagnostics, &c.sources);
             Some(c)
         }
         Err(e) => {
@@ -406,19 +601,6 @@ fn run(common: &Common, options: Options) -> Option<Compilation> {
             None
         }
     }
-}
-
-fn print_diagnostics(c: &Compilation, common: &Common) {
-    let color = match common.color {
-        Color::Always => true,
-        Color::Never => false,
-        Color::Auto => std::io::stderr().is_terminal(),
-    };
-    let text = match common.message_format {
-        MessageFormat::Human => report::render_all(&c.diagnostics, &c.sources, color),
-        MessageFormat::Json => report::render_json(&c.diagnostics, &c.sources),
-    };
-    let _ = std::io::stderr().write_all(text.as_bytes());
 }
 
 impl Common {

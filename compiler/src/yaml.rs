@@ -168,6 +168,267 @@ fn is_plain(s: &str) -> bool {
         && !RESERVED_WORDS.iter().any(|w| w.eq_ignore_ascii_case(s))
 }
 
+/// A YAML node with the byte range it was read from, for diagnostics that point into manifests
+/// (`topoc import`, `topoc check --manifests`). serde_yaml reports positions only on errors,
+/// so positioned documents come from saphyr's event parser.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    pub value: NodeValue,
+    /// Byte offsets `start..end` in the text.
+    pub start: usize,
+    pub end: usize,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum NodeValue {
+    Null,
+    Bool(bool),
+    Int(i64),
+    /// Kept as written: Kubernetes objects have no float fields topoc reads.
+    Float(String),
+    Str(String),
+    Seq(Vec<Node>),
+    /// Entries in document order; keys are nodes too, so they have positions.
+    Map(Vec<(Node, Node)>),
+}
+
+impl Node {
+    /// The scalar text of a string key or value.
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            NodeValue::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The value of `key` in a mapping.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        match &self.value {
+            NodeValue::Map(entries) => entries
+                .iter()
+                .find(|(k, _)| k.as_str() == Some(key))
+                .map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// The node as a JSON value (maps sorted by key), to compare documents.
+    pub fn to_json(&self) -> Value {
+        match &self.value {
+            NodeValue::Null => Value::Null,
+            NodeValue::Bool(b) => Value::Bool(*b),
+            NodeValue::Int(i) => Value::from(*i),
+            NodeValue::Float(f) => f
+                .parse::<f64>()
+                .ok()
+                .and_then(serde_json::Number::from_f64)
+                .map_or_else(|| Value::String(f.clone()), Value::Number),
+            NodeValue::Str(s) => Value::String(s.clone()),
+            NodeValue::Seq(items) => Value::Array(items.iter().map(Node::to_json).collect()),
+            NodeValue::Map(entries) => Value::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.key_text(), v.to_json()))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// A key as text, whatever its scalar type (`80: x` has the key `80`).
+    pub fn key_text(&self) -> String {
+        match &self.value {
+            NodeValue::Str(s) | NodeValue::Float(s) => s.clone(),
+            NodeValue::Int(i) => i.to_string(),
+            NodeValue::Bool(b) => b.to_string(),
+            NodeValue::Null => "null".into(),
+            NodeValue::Seq(_) | NodeValue::Map(_) => String::new(),
+        }
+    }
+
+    /// What the node is, for "expected a string, found a list" messages.
+    pub fn describe(&self) -> &'static str {
+        match &self.value {
+            NodeValue::Null => "null",
+            NodeValue::Bool(_) => "a boolean",
+            NodeValue::Int(_) => "an integer",
+            NodeValue::Float(_) => "a number",
+            NodeValue::Str(_) => "a string",
+            NodeValue::Seq(_) => "a list",
+            NodeValue::Map(_) => "a map",
+        }
+    }
+}
+
+/// Deepest nesting of YAML collections read with positions: deeper input is an error instead of
+/// a stack overflow in the stages that walk the tree.
+pub const MAX_YAML_NESTING: usize = 128;
+
+/// Parse every document of a (multi-document) YAML text, with positions. Empty documents
+/// (a lone `---`) are left out.
+pub fn parse_documents(text: &str) -> Result<Vec<Node>, ParseError> {
+    let offsets = CharOffsets::new(text);
+    let mut builder = Builder {
+        offsets: &offsets,
+        stack: Vec::new(),
+        docs: Vec::new(),
+        anchors: std::collections::HashMap::new(),
+    };
+    for event in saphyr_parser::Parser::new_from_str(text) {
+        let (event, span) = event.map_err(|e| ParseError {
+            message: e.info().to_string(),
+            line: e.marker().line(),
+            column: e.marker().col() + 1,
+        })?;
+        builder.event(event, span);
+        if builder.stack.len() > MAX_YAML_NESTING {
+            return Err(ParseError {
+                message: format!("collections nest deeper than {MAX_YAML_NESTING} levels"),
+                line: span.start.line(),
+                column: span.start.col() + 1,
+            });
+        }
+    }
+    Ok(builder.docs)
+}
+
+/// saphyr counts positions in characters; spans are bytes.
+struct CharOffsets {
+    /// Byte offset of each character, and of the end; empty for ASCII text (the identity).
+    bytes: Vec<usize>,
+    len: usize,
+}
+
+impl CharOffsets {
+    fn new(text: &str) -> CharOffsets {
+        let bytes = if text.is_ascii() {
+            Vec::new()
+        } else {
+            text.char_indices()
+                .map(|(i, _)| i)
+                .chain(std::iter::once(text.len()))
+                .collect()
+        };
+        CharOffsets {
+            bytes,
+            len: text.len(),
+        }
+    }
+
+    fn byte(&self, char_index: usize) -> usize {
+        if self.bytes.is_empty() {
+            char_index.min(self.len)
+        } else {
+            self.bytes.get(char_index).copied().unwrap_or(self.len)
+        }
+    }
+}
+
+/// A collection being built: its start, anchor, and the children read so far.
+enum Open {
+    Seq(usize, usize, Vec<Node>),
+    Map(usize, usize, Vec<Node>),
+}
+
+struct Builder<'a> {
+    offsets: &'a CharOffsets,
+    stack: Vec<Open>,
+    docs: Vec<Node>,
+    anchors: std::collections::HashMap<usize, Node>,
+}
+
+impl Builder<'_> {
+    fn event(&mut self, event: saphyr_parser::Event<'_>, span: saphyr_parser::Span) {
+        use saphyr_parser::Event;
+        let start = self.offsets.byte(span.start.index());
+        let end = self.offsets.byte(span.end.index());
+        match event {
+            Event::Scalar(text, style, anchor, tag) => {
+                let value = scalar(&text, style, tag.as_deref());
+                self.finish(Node { value, start, end }, anchor);
+            }
+            Event::Alias(id) => {
+                let node = self.anchors.get(&id).cloned().unwrap_or(Node {
+                    value: NodeValue::Null,
+                    start,
+                    end,
+                });
+                self.finish(Node { start, end, ..node }, 0);
+            }
+            Event::SequenceStart(anchor, _) => {
+                self.stack.push(Open::Seq(start, anchor, Vec::new()))
+            }
+            Event::MappingStart(anchor, _) => self.stack.push(Open::Map(start, anchor, Vec::new())),
+            Event::SequenceEnd | Event::MappingEnd => {
+                let Some(open) = self.stack.pop() else { return };
+                let (start, anchor, items, is_map) = match open {
+                    Open::Seq(s, a, items) => (s, a, items, false),
+                    Open::Map(s, a, items) => (s, a, items, true),
+                };
+                // Block collections end where their last child ends, not at the next token.
+                let end = items.last().map_or(end.max(start), |n| n.end);
+                let start = items.first().map_or(start, |n| n.start.min(start));
+                let value = if is_map {
+                    let mut entries = Vec::new();
+                    let mut it = items.into_iter();
+                    while let (Some(k), Some(v)) = (it.next(), it.next()) {
+                        entries.push((k, v));
+                    }
+                    NodeValue::Map(entries)
+                } else {
+                    NodeValue::Seq(items)
+                };
+                self.finish(Node { value, start, end }, anchor);
+            }
+            _ => {}
+        }
+    }
+
+    fn finish(&mut self, node: Node, anchor: usize) {
+        if anchor != 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        match self.stack.last_mut() {
+            Some(Open::Seq(_, _, items) | Open::Map(_, _, items)) => items.push(node),
+            None if node.value != NodeValue::Null => self.docs.push(node),
+            None => {}
+        }
+    }
+}
+
+/// YAML 1.2 core schema resolution of a scalar; quoted and block scalars are strings.
+fn scalar(
+    text: &str,
+    style: saphyr_parser::ScalarStyle,
+    tag: Option<&saphyr_parser::Tag>,
+) -> NodeValue {
+    if style != saphyr_parser::ScalarStyle::Plain || tag.is_some_and(|t| t.suffix == "str") {
+        return NodeValue::Str(text.to_string());
+    }
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return NodeValue::Null,
+        "true" | "True" | "TRUE" => return NodeValue::Bool(true),
+        "false" | "False" | "FALSE" => return NodeValue::Bool(false),
+        _ => {}
+    }
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        if let Ok(i) = text.parse::<i64>() {
+            return NodeValue::Int(i);
+        }
+    }
+    if let Some(hex) = text.strip_prefix("0x") {
+        if let Ok(i) = i64::from_str_radix(hex, 16) {
+            return NodeValue::Int(i);
+        }
+    }
+    let floaty =
+        digits.starts_with(|c: char| c.is_ascii_digit() || c == '.') && text.parse::<f64>().is_ok();
+    if floaty || matches!(digits, ".inf" | ".Inf" | ".INF" | ".nan" | ".NaN" | ".NAN") {
+        return NodeValue::Float(text.to_string());
+    }
+    NodeValue::Str(text.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,5 +522,45 @@ mod tests {
     fn parse_errors_have_positions() {
         let e = parse("a: b\n  c: [").err().map(|e| e.line);
         assert_eq!(e, Some(2));
+    }
+
+    #[test]
+    fn documents_have_byte_positions() {
+        let text =
+            "a: 1\n---\nkind: Gateway # é\nspec:\n  listeners:\n  - name: ünï\n    port: 80\n";
+        let docs = parse_documents(text)
+            .map_err(|e| e.message)
+            .unwrap_or_default();
+        assert_eq!(docs.len(), 2);
+        let listener = &docs[1].get("spec").and_then(|s| s.get("listeners"));
+        let Some(Node {
+            value: NodeValue::Seq(items),
+            ..
+        }) = listener
+        else {
+            panic!("listeners is a list: {listener:?}");
+        };
+        let name = items[0].get("name").map(|n| &text[n.start..n.end]);
+        assert_eq!(name, Some("ünï"));
+        assert_eq!(
+            items[0].get("port").map(|n| n.value.clone()),
+            Some(NodeValue::Int(80))
+        );
+        assert_eq!(docs[0].to_json(), json!({"a": 1}));
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error() {
+        let deep = "[".repeat(MAX_YAML_NESTING + 1);
+        assert!(parse_documents(&deep).is_err());
+        let ok = format!("{}{}", "[".repeat(10), "]".repeat(10));
+        assert!(parse_documents(&ok).is_ok());
+    }
+
+    #[test]
+    fn quoted_scalars_stay_strings() {
+        let docs = parse_documents("a: \"80\"\nb: 'true'\nc: ~\nd: 1.5\n").map_err(|e| e.message);
+        let v = docs.map(|d| d[0].to_json());
+        assert_eq!(v, Ok(json!({"a": "80", "b": "true", "c": null, "d": 1.5})));
     }
 }

@@ -126,6 +126,20 @@ fn every_topo_block_in_docs_compiles() {
     let _ = fs::remove_dir_all(&tmp);
 }
 
+/// Manifests, for the codes of `topoc import` and `topoc check --manifests`.
+const MANIFESTS: &str = "yaml,manifests";
+
+/// A code page's block: a program compiled, or manifests checked.
+fn run_block(dir: &Path, name: &str, b: &Block) -> Vec<(Code, Severity)> {
+    if b.info == MANIFESTS {
+        let staged = dir.join(name);
+        let options = support::stage_manifests(&staged, &b.text);
+        let (diags, _) = support::check_manifests(&staged, &options);
+        return diags.iter().map(|d| (d.code, d.severity())).collect();
+    }
+    compile_block(dir, &format!("{name}.topo"), &b.text, &b.info)
+}
+
 #[test]
 fn every_explanation_has_a_failing_and_a_fixed_example() {
     let tmp = support::tempdir("explain");
@@ -142,36 +156,31 @@ fn every_explanation_has_a_failing_and_a_fixed_example() {
             }
         }
         let blocks = blocks(page);
+        let runnable = |b: &&Block| b.info.starts_with("topo") || b.info == MANIFESTS;
         let example = blocks
             .iter()
-            .find(|b| b.section == "Example" && b.info.starts_with("topo"));
-        let fix = blocks
-            .iter()
-            .find(|b| b.section == "Fix" && b.info.starts_with("topo"));
+            .filter(runnable)
+            .find(|b| b.section == "Example");
+        let fix = blocks.iter().filter(runnable).find(|b| b.section == "Fix");
         let (Some(example), Some(fix)) = (example, fix) else {
             failures.push_str(&format!(
-                "{code}: needs a topo block under Example and under Fix\n"
+                "{code}: needs a topo (or {MANIFESTS}) block under Example and under Fix\n"
             ));
             continue;
         };
         if example.info == "topo,no-run" || fix.info == "topo,no-run" {
             continue;
         }
-        let got: BTreeSet<Code> = compile_block(
-            &tmp,
-            &format!("{code}-example.topo"),
-            &example.text,
-            &example.info,
-        )
-        .into_iter()
-        .map(|(c, _)| c)
-        .collect();
+        let got: BTreeSet<Code> = run_block(&tmp, &format!("{code}-example"), example)
+            .into_iter()
+            .map(|(c, _)| c)
+            .collect();
         if got != BTreeSet::from([code]) {
             failures.push_str(&format!(
                 "{code}: the example yields {got:?}, expected exactly {code}\n"
             ));
         }
-        let fixed = compile_block(&tmp, &format!("{code}-fix.topo"), &fix.text, &fix.info);
+        let fixed = run_block(&tmp, &format!("{code}-fix"), fix);
         if !fixed.is_empty() {
             failures.push_str(&format!(
                 "{code}: the fixed example still yields {fixed:?}\n"

@@ -10,7 +10,12 @@ use std::fs;
 fn fuzz_corpus_and_regressions_do_not_panic() {
     let fuzz = support::repo().join("fuzz");
     let mut replayed = 0;
-    for dir in ["corpus/parse", "corpus/pipeline", "regressions"] {
+    for dir in [
+        "corpus/parse",
+        "corpus/pipeline",
+        "corpus/manifests",
+        "regressions",
+    ] {
         let Ok(entries) = fs::read_dir(fuzz.join(dir)) else {
             continue;
         };
@@ -22,6 +27,13 @@ fn fuzz_corpus_and_regressions_do_not_panic() {
         files.sort();
         for file in files {
             let data = fs::read(&file).expect("read corpus file");
+            if dir == "corpus/manifests" || dir == "regressions" {
+                topoc::fuzzing::manifests(&data);
+            }
+            if dir == "corpus/manifests" {
+                replayed += 1;
+                continue;
+            }
             if dir != "corpus/pipeline" {
                 topoc::fuzzing::parse(&data);
             }

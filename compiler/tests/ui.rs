@@ -18,10 +18,14 @@ use topoc::Options;
 const UNREACHABLE_FROM_INPUT: &[Code] = &[Code::TemplateError];
 
 fn cases(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    files_with_extension(dir, "topo")
+}
+
+fn files_with_extension(dir: &std::path::Path, extension: &str) -> Vec<std::path::PathBuf> {
     let mut cases: Vec<_> = fs::read_dir(dir)
         .map(|rd| {
             rd.map(|e| e.expect("read case folder").path())
-                .filter(|p| p.extension().is_some_and(|e| e == "topo"))
+                .filter(|p| p.extension().is_some_and(|e| e == extension))
                 .collect()
         })
         .unwrap_or_default();
@@ -90,20 +94,14 @@ fn ui_cases_match_their_snapshots() {
         if fail_required && c.diagnostics.is_empty() {
             failures.push_str(&format!("{name}: no diagnostic; a ui case must fail\n"));
         }
-        let snapshot = case.with_extension("stderr");
-        if support::bless() {
-            fs::write(&snapshot, &rendered).expect("write snapshot");
-            continue;
-        }
-        let expected = fs::read_to_string(&snapshot).unwrap_or_default();
-        if expected != rendered {
-            failures.push_str(&support::diff(
-                &format!("tests/ui/{name}"),
-                &expected,
-                &rendered,
-            ));
-        }
+        support::check_snapshot(
+            &case.with_extension("stderr"),
+            &format!("tests/ui/{name}"),
+            &rendered,
+            &mut failures,
+        );
     }
+    manifest_cases(&dir.join("manifests"), &mut failures, &mut seen_codes);
     let entries = fs::read_dir(&dir)
         .into_iter()
         .chain(fs::read_dir(&upstream_dir))
@@ -111,6 +109,17 @@ fn ui_cases_match_their_snapshots() {
     for entry in entries {
         let path = entry.expect("read tests/ui").path();
         if path.extension().is_some_and(|e| e == "stderr") && !path.with_extension("topo").exists()
+        {
+            failures.push_str(&format!(
+                "stale snapshot without a case: {}\n",
+                path.display()
+            ));
+        }
+    }
+    let manifest_entries = fs::read_dir(dir.join("manifests")).into_iter().flatten();
+    for entry in manifest_entries {
+        let path = entry.expect("read tests/ui/manifests").path();
+        if path.extension().is_some_and(|e| e == "stderr") && !path.with_extension("yaml").exists()
         {
             failures.push_str(&format!(
                 "stale snapshot without a case: {}\n",
@@ -130,4 +139,39 @@ fn ui_cases_match_their_snapshots() {
         failures.is_empty(),
         "{failures}\n(TOPOC_BLESS=1 to accept new snapshots)"
     );
+}
+
+/// `tests/ui/manifests/NAME.yaml`: manifests checked as `topoc check --manifests` checks them
+/// (plus what only `topoc import` reports), one cluster `east`, or a folder per cluster when the
+/// case has `# file: CLUSTER/NAME.yaml` sections. Every case must fail.
+fn manifest_cases(dir: &std::path::Path, failures: &mut String, seen: &mut BTreeSet<Code>) {
+    let cases = files_with_extension(dir, "yaml");
+    assert!(!cases.is_empty(), "no cases in tests/ui/manifests");
+    let tmp = support::tempdir("ui-manifests");
+    for case in cases {
+        let name = case
+            .file_name()
+            .expect("named")
+            .to_string_lossy()
+            .into_owned();
+        let text = fs::read_to_string(&case).expect("read case");
+        let staged = tmp.join(name.trim_end_matches(".yaml"));
+        let options = support::stage_manifests(&staged, &text);
+        let (diags, sources) = support::check_manifests(&staged, &options);
+        seen.extend(diags.iter().map(|d| d.code));
+        let prefix = format!("{}/", staged.display());
+        let rendered = topoc::report::render_all(&diags, &sources, false).replace(&prefix, "");
+        if diags.is_empty() {
+            failures.push_str(&format!(
+                "manifests/{name}: no diagnostic; a ui case must fail\n"
+            ));
+        }
+        support::check_snapshot(
+            &case.with_extension("stderr"),
+            &format!("tests/ui/manifests/{name}"),
+            &rendered,
+            failures,
+        );
+    }
+    let _ = fs::remove_dir_all(&tmp);
 }

@@ -499,7 +499,7 @@ fn filters(p: &Program, r: &Route, f: &Filters) -> Vec<HttpRouteRulesFilters> {
 const GRANT_API: &str = "gateway.networking.k8s.io/v1beta1";
 
 /// The API group of a kind topoc references (empty for core kinds).
-fn group_of(kind: &str) -> &'static str {
+pub(crate) fn group_of(kind: &str) -> &'static str {
     match kind {
         "HTTPRoute" | "Gateway" | "GRPCRoute" | "TLSRoute" | "TCPRoute" => {
             "gateway.networking.k8s.io"

@@ -6,6 +6,7 @@
 
 pub mod argocd;
 mod gateway_api;
+pub(crate) use gateway_api::group_of;
 mod gloo;
 pub mod gloo_edge;
 mod istio;

@@ -118,3 +118,69 @@ pub fn examples() -> Vec<(String, PathBuf)> {
     out.sort();
     out
 }
+
+/// Stage a manifest text in `dir`: one `manifest.yaml` in cluster `east`, or, when the text has
+/// `# file: PATH` lines, one file per section in a folder-per-cluster layout. Returns the
+/// import options that go with the layout.
+pub fn stage_manifests(dir: &Path, text: &str) -> topoc::import::ImportOptions {
+    let _ = fs::remove_dir_all(dir);
+    fs::create_dir_all(dir).expect("create manifest folder");
+    let mut files: Vec<(String, String)> = Vec::new();
+    for line in text.lines() {
+        if let Some(path) = line.strip_prefix("# file: ") {
+            files.push((path.trim().to_string(), String::new()));
+        } else if let Some((_, body)) = files.last_mut() {
+            body.push_str(line);
+            body.push('\n');
+        }
+    }
+    let single = files.is_empty();
+    if single {
+        files.push(("manifest.yaml".into(), text.to_string()));
+    }
+    for (path, body) in &files {
+        let target = dir.join(path);
+        fs::create_dir_all(target.parent().expect("in dir")).expect("create folder");
+        fs::write(target, body).expect("write manifest");
+    }
+    topoc::import::ImportOptions {
+        cluster: single.then(|| "east".to_string()),
+        explicit_placement: true,
+        ..Default::default()
+    }
+}
+
+/// What `topoc check --manifests` reports for manifests staged by [`stage_manifests`], plus
+/// what only `topoc import` reports (names a `.topo` file cannot spell), sorted by position.
+pub fn check_manifests(
+    dir: &Path,
+    options: &topoc::import::ImportOptions,
+) -> (Vec<topoc::diag::Diagnostic>, topoc::source::SourceMap) {
+    let imported = topoc::import::import(&[dir.to_path_buf()], options).expect("readable");
+    let mut extra = topoc::import::unwritable(&imported.items);
+    let options = imported.check_options(topoc::Options::default());
+    let c = topoc::compile_loaded(imported.loaded, imported.diagnostics, options);
+    let mut diags = c.diagnostics;
+    diags.append(&mut extra);
+    diags.sort_by_key(|d| {
+        (
+            c.sources.get(d.primary.span.file).name.clone(),
+            d.primary.span.start,
+            d.code,
+        )
+    });
+    (diags, c.sources)
+}
+
+/// Compare a rendered report with its snapshot (or write it, when blessing); a diff goes to
+/// `failures`.
+pub fn check_snapshot(snapshot: &Path, display: &str, rendered: &str, failures: &mut String) {
+    if bless() {
+        fs::write(snapshot, rendered).expect("write snapshot");
+        return;
+    }
+    let expected = fs::read_to_string(snapshot).unwrap_or_default();
+    if expected != rendered {
+        failures.push_str(&diff(display, &expected, rendered));
+    }
+}
