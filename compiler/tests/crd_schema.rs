@@ -1407,6 +1407,49 @@ spec:
         );
     }
 
+    /// The mesh kinds topoc renders from templates are checked field by field: the golden
+    /// object is accepted, and a misspelled field is rejected at its path.
+    fn mesh_kind_is_checked(golden_file: &str, from: &str, to: &str, path: &str) {
+        let Some(catalog) = catalog_or_skip() else {
+            return;
+        };
+        let text = std::fs::read_to_string(golden_dir().join(golden_file))
+            .unwrap_or_else(|e| panic!("{golden_file}: {e}"));
+        assert_accepted(catalog, &text);
+        assert!(text.contains(from), "{golden_file} has no {from:?}");
+        assert_rejected(catalog, &text.replacen(from, to, 1), path, to.trim_end_matches(':'));
+    }
+
+    #[test]
+    fn gateway_parameters_against_kgateway_schema() {
+        mesh_kind_is_checked(
+            "virtual-destinations/cluster-1/gloo-system/gatewayparameters-custom-gw-params.yaml",
+            "istioMetaMeshId:",
+            "istioMeshId:",
+            "/spec/kube/istio/istioProxyContainer",
+        );
+    }
+
+    #[test]
+    fn service_entry_against_istio_schema() {
+        mesh_kind_is_checked(
+            "virtual-destinations/cluster-1/bookinfo/serviceentry-reviews-vd.yaml",
+            "resolution:",
+            "resolve:",
+            "/spec",
+        );
+    }
+
+    #[test]
+    fn mesh_gateway_config_against_kuma_schema() {
+        mesh_kind_is_checked(
+            "kong-mesh/k8s-cluster-1/_cluster/meshgatewayconfig-default-cross-mesh.yaml",
+            "crossMesh:",
+            "crosMesh:",
+            "/spec",
+        );
+    }
+
     #[test]
     fn object_of_a_kind_without_crd() {
         let Some(catalog) = catalog_or_skip() else {
