@@ -148,3 +148,22 @@ pub fn global_zones(p: &Program) -> impl Iterator<Item = (&Mesh, Spanned<Cluster
         _ => None,
     })
 }
+
+/// The trust domain the Istio mesh of `cluster` declares, if the cluster is in one that does.
+pub fn trust_domain<'p>(
+    p: &'p Program,
+    placement: &Placement,
+    cluster: ClusterId,
+) -> Option<&'p str> {
+    p.meshes
+        .iter()
+        .enumerate()
+        .find_map(|(i, m)| match &m.provider {
+            MeshProvider::Istio(istio)
+                if placement.meshes[i].clusters.contains(cluster.index()) =>
+            {
+                istio.trust_domain.as_ref().map(|t| t.value.as_str())
+            }
+            _ => None,
+        })
+}

@@ -1417,7 +1417,12 @@ spec:
             .unwrap_or_else(|e| panic!("{golden_file}: {e}"));
         assert_accepted(catalog, &text);
         assert!(text.contains(from), "{golden_file} has no {from:?}");
-        assert_rejected(catalog, &text.replacen(from, to, 1), path, to.trim_end_matches(':'));
+        assert_rejected(
+            catalog,
+            &text.replacen(from, to, 1),
+            path,
+            to.trim_end_matches(':'),
+        );
     }
 
     #[test]

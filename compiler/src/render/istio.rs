@@ -18,19 +18,33 @@ use super::gloo::render_template;
 use super::{object, Cx, Object, TemplateError, MANAGED_BY};
 use crate::install::{active_revision, installed, Installed};
 use crate::model::*;
+use crate::resolve::place::Placement;
 
 /// The pod label Istio sets to a gateway's revision; `activeGateway` selects on it.
 const REVISION_LABEL: &str = "istio.io/rev";
 
 /// Add every installation's objects to the clusters' object lists.
-pub(super) fn render(cx: &Cx<'_>, per_cluster: &mut [Vec<Arc<Object>>]) -> Vec<TemplateError> {
+pub(super) fn render(
+    cx: &Cx<'_>,
+    placement: &Placement,
+    per_cluster: &mut [Vec<Arc<Object>>],
+) -> Vec<TemplateError> {
     let p = cx.program;
+    // An installation entry's trust domain: as written, else that of the Istio mesh the
+    // cluster belongs to (at most one: E0391).
+    let trust_domain = |entry: &'_ InstallCluster| -> Option<String> {
+        entry
+            .trust_domain
+            .as_ref()
+            .map(|t| t.value.clone())
+            .or_else(|| crate::mesh::trust_domain(p, placement, entry.cluster).map(str::to_owned))
+    };
     let all = installed(p);
     let mut errors = Vec::new();
     for install in &p.installs {
         for inst in &install.installations {
             for entry in &inst.clusters {
-                match operator(cx, &all, install, inst, entry) {
+                match operator(cx, &all, install, inst, entry, trust_domain(entry)) {
                     Ok(obj) => {
                         if let Some(objects) = per_cluster.get_mut(entry.cluster.index()) {
                             objects.push(Arc::new(obj));
@@ -41,7 +55,7 @@ pub(super) fn render(cx: &Cx<'_>, per_cluster: &mut [Vec<Arc<Object>>]) -> Vec<T
             }
         }
         if let Some(mgmt) = p.management() {
-            match manager(cx, install, mgmt) {
+            match manager(cx, install, mgmt, &trust_domain) {
                 Ok(obj) => {
                     if let Some(objects) = per_cluster.get_mut(mgmt.index()) {
                         objects.push(Arc::new(obj));
@@ -71,14 +85,13 @@ fn operator(
     install: &GatewayInstall,
     inst: &Installation,
     entry: &InstallCluster,
+    trust_domain: Option<String>,
 ) -> Result<Object, TemplateError> {
     let p = cx.program;
     let revision = inst.revision().value;
     let cluster = p.cluster(entry.cluster);
-    let trust_domain = entry
-        .trust_domain
-        .as_ref()
-        .map_or(cluster.name.text.as_str(), |t| t.value.as_str());
+    // Istio's default trust domain in a multi-cluster mesh: the cluster's name (seed 002).
+    let trust_domain = trust_domain.unwrap_or_else(|| cluster.name.text.clone());
     let mut mesh_config = match &inst.operator.mesh_config {
         Some(Json::Object(m)) => m.clone(),
         _ => Map::new(),
@@ -201,6 +214,7 @@ fn manager(
     cx: &Cx<'_>,
     install: &GatewayInstall,
     mgmt: ClusterId,
+    trust_domain: &dyn Fn(&InstallCluster) -> Option<String>,
 ) -> Result<Object, TemplateError> {
     let p = cx.program;
     let installations: Vec<Json> = install
@@ -223,8 +237,8 @@ fn manager(
                     let mut c = Map::new();
                     c.insert("name".into(), json!(p.cluster(e.cluster).name.text));
                     c.insert("activeGateway".into(), json!(e.active));
-                    if let Some(t) = &e.trust_domain {
-                        c.insert("trustDomain".into(), json!(t.value));
+                    if let Some(t) = trust_domain(e) {
+                        c.insert("trustDomain".into(), json!(t));
                     }
                     Json::Object(c)
                 })
@@ -378,5 +392,62 @@ spec:
             "{operator}"
         );
         assert!(!operator.contains("helmGlobal") && !operator.contains("skipUpgrade"));
+    }
+
+    /// A cluster of an Istio mesh with a `trust-domain` installs its gateways under that trust
+    /// domain unless its entry says otherwise; a cluster outside any mesh keeps its own name.
+    #[test]
+    fn the_mesh_trust_domain_is_the_default_of_its_clusters() {
+        let text = r#"
+import "stdlib/istio"
+cluster mgmt  { role = management }
+cluster east  { istio-revisions = "1-25" }
+cluster west  { istio-revisions = "1-25" }
+cluster south { istio-revisions = "1-25" }
+mesh corp { provider = istio  clusters = [east, west]  trust-domain = "corp.example" }
+gateway-install edge {
+  namespace = "gateways"
+  installation {
+    gateway-revision = "1-25"
+    clusters         = [{ name = east, active = true },
+                        { name = west, active = true, trust-domain = "west.example" },
+                        { name = south, active = true }]
+    ingress-gateways = [{ name = "edge", service = { ports = [{ name = "http", port = 80 }] } }]
+  }
+}
+"#;
+        let c = compile_source(
+            "edge.topo",
+            text,
+            Options {
+                render: true,
+                ..Options::default()
+            },
+        );
+        assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
+        let tree = c.tree.expect("a tree");
+        for (cluster, domain) in [
+            ("east", "corp.example"),
+            ("west", "west.example"),
+            ("south", "south"),
+        ] {
+            let operator = tree
+                [format!("{cluster}/istio-system/istiooperator-edge-1-25.yaml").as_str()]
+            .to_string();
+            assert!(
+                operator.contains(&format!("    trustDomain: {domain}\n")),
+                "{cluster}: {operator}"
+            );
+        }
+        let manager = tree["mgmt/gateways/gatewaylifecyclemanager-edge.yaml"].to_string();
+        assert!(
+            manager.contains("      name: east\n      trustDomain: corp.example\n"),
+            "{manager}"
+        );
+        assert!(
+            manager.contains("      name: west\n      trustDomain: west.example\n"),
+            "{manager}"
+        );
+        assert!(!manager.contains("trustDomain: south"), "{manager}");
     }
 }

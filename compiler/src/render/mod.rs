@@ -365,7 +365,7 @@ pub fn render(
         objects.extend(ids.iter().filter_map(|&id| grants[id].clone()));
     }
     // Gateway installations: IstioOperators per workload cluster, managers for management.
-    errors.extend(istio::render(&cx, &mut per_cluster));
+    errors.extend(istio::render(&cx, placement, &mut per_cluster));
     // Virtual destinations, gateway parameters and Kuma gateway configs.
     errors.extend(mesh::render(&cx, placement, &mut per_cluster));
     if !errors.is_empty() {
