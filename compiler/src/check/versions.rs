@@ -14,6 +14,11 @@ const GATEWAY_V1: (&str, Version) = (
     "the v1 Gateway and HTTPRoute APIs",
     Version { major: 1, minor: 0 },
 );
+/// `spec.infrastructure` (GEP-1867), where topoc writes the GatewayParameters reference.
+const INFRASTRUCTURE: (&str, Version) = (
+    "the Gateway `infrastructure` field",
+    Version { major: 1, minor: 2 },
+);
 const TIMEOUTS: (&str, Version) = ("HTTPRoute rule timeouts", Version { major: 1, minor: 2 });
 const MIRROR_PERCENT: (&str, Version) = ("a mirror `percent`", Version { major: 1, minor: 3 });
 const RULE_NAME: (&str, Version) = ("named rules", Version { major: 1, minor: 4 });
@@ -63,6 +68,18 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
             g.meta.name.span,
             &what,
         );
+        if crate::mesh::parameters_name(p, g).is_some() {
+            // Inside a mesh without `parameters` the gateway still gets a GatewayParameters
+            // reference: point at the mesh then, since that is what asks for it.
+            let span = g
+                .parameters
+                .as_ref()
+                .map(|x| x.span)
+                .or(g.mesh.as_ref().map(|m| m.span))
+                .unwrap_or(g.meta.name.span);
+            let clusters = &input.placement.gateways[gi].clusters;
+            require(p, diags, clusters, INFRASTRUCTURE, span, &what);
+        }
     }
     for (ri, r) in p.routes.iter().enumerate() {
         let clusters = &input.placement.routes[ri].clusters;
