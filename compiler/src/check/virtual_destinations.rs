@@ -9,7 +9,11 @@
 //! - E0384: two virtual destinations of one mesh claim the same host;
 //! - E0383: a route sends to a virtual destination from a gateway without Istio integration
 //!   (E0382, a route outside the mesh, is a coverage rule: see `coverage.rs`);
-//! - E0391: a cluster in two Istio meshes (one istio-proxy has one mesh ID).
+//! - E0391: a cluster in two Istio meshes (one istio-proxy has one mesh ID);
+//! - E0211: a virtual destination of a Kuma mesh (VirtualDestinations are Gloo Platform's, on
+//!   Istio);
+//! - W0380: selected instances in a cluster the mesh gives no east-west address, which the
+//!   other clusters' ServiceEntries therefore cannot list.
 
 use std::collections::BTreeMap;
 
@@ -23,7 +27,24 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
     let p = input.program;
     management(p, diags);
     for vd in &p.virtual_destinations {
+        let MeshProvider::Istio(istio) = &p.mesh(vd.mesh.value).provider else {
+            diags.push(
+                Diagnostic::new(
+                    Code::InvalidValue,
+                    format!(
+                        "virtual destination `{}` is in Kuma mesh `{}`",
+                        vd.meta.name.text,
+                        p.mesh(vd.mesh.value).name.text
+                    ),
+                    vd.mesh.span,
+                    "not an Istio mesh",
+                )
+                .with_help("VirtualDestinations are Gloo Platform's, translated for Istio: name an Istio mesh, or route to the services directly in Kuma"),
+            );
+            continue;
+        };
         selection(input, vd, diags);
+        east_west(input, vd, istio, diags);
     }
     hosts(p, diags);
     integration(p, diags);
@@ -110,6 +131,54 @@ fn selection(input: &Input<'_>, vd: &VirtualDestination, diags: &mut Diagnostics
                 .with_help(format!(
                     "add {want} to the service's `ports`, set `target-port` to one of {}, or narrow `select`",
                     have.join(", ")
+                )),
+            );
+        }
+    }
+}
+
+/// Each workload cluster of the mesh lists every selected instance in its ServiceEntry: its
+/// own by their Service name, the other clusters' through their east-west gateway. An
+/// instance in a cluster without an east-west address is left out of the other clusters'
+/// ServiceEntries, and gets no traffic from them.
+fn east_west(
+    input: &Input<'_>,
+    vd: &VirtualDestination,
+    istio: &IstioMesh,
+    diags: &mut Diagnostics,
+) {
+    let p = input.program;
+    let mesh = p.mesh(vd.mesh.value);
+    if input.placement.meshes[vd.mesh.value.index()]
+        .clusters
+        .count_ones(..)
+        < 2
+    {
+        return;
+    }
+    let mut reported = std::collections::BTreeSet::new();
+    for sel in selected(p, input.placement, vd) {
+        for c in sel.clusters.ones() {
+            let cluster = ClusterId(c as u32);
+            if istio.east_west.contains_key(&cluster) || !reported.insert(c) {
+                continue;
+            }
+            let name = &p.cluster(cluster).name.text;
+            diags.push(
+                Diagnostic::new(
+                    Code::VdNoEastWest,
+                    format!(
+                        "virtual destination `{}` selects `{}` in {name}, which the other clusters of mesh `{}` cannot reach",
+                        vd.meta.name.text,
+                        p.service(sel.service).meta.name.text,
+                        mesh.name.text
+                    ),
+                    vd.select.span,
+                    format!("selects instances in {name}"),
+                )
+                .with_label(mesh.name.span, format!("no `east-west` address for {name}"))
+                .with_help(format!(
+                    "add `{name} = \"ADDRESS\"` to the mesh's `east-west` (the address of its east-west gateway), or narrow `select`"
                 )),
             );
         }
