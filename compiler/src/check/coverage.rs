@@ -148,9 +148,8 @@ fn kuma_zone(
             return None;
         };
         let zones = &placement.meshes[i].clusters;
-        if runs.intersection(zones).next().is_none() {
-            return None;
-        }
+        // Only a service of the mesh: it runs in at least one of its zones.
+        runs.intersection(zones).next()?;
         let c = clusters
             .ones()
             .find(|&c| zones.contains(c) && !runs.contains(c))?;
