@@ -4,6 +4,30 @@
 //! written — the build-time answer to the GatewayLifecycleManager's status (seed 002).
 
 use crate::model::*;
+use crate::resolve::place::Placement;
+
+/// The trust domain an installation entry sets, when it sets one: its `trust-domain`, else that
+/// of the Istio mesh its cluster is in (at most one: E0391).
+pub fn declared_trust_domain<'a>(
+    p: &'a Program,
+    placement: &Placement,
+    entry: &'a InstallCluster,
+) -> Option<&'a str> {
+    match &entry.trust_domain {
+        Some(t) => Some(&t.value),
+        None => crate::mesh::trust_domain(p, placement, entry.cluster),
+    }
+}
+
+/// `meshConfig.trustDomain` in an entry's cluster: as declared, else the cluster's name, which
+/// is what the manager defaults to (seed 002).
+pub fn trust_domain<'a>(
+    p: &'a Program,
+    placement: &Placement,
+    entry: &'a InstallCluster,
+) -> &'a str {
+    declared_trust_domain(p, placement, entry).unwrap_or(&p.cluster(entry.cluster).name.text)
+}
 
 /// What identifies "the same gateway" across revisions in a cluster: its type, namespace and
 /// name.
@@ -25,12 +49,8 @@ impl<'a> Installed<'a> {
         self.installation.revision().value
     }
 
-    /// `meshConfig.trustDomain`: the entry's `trust-domain`, else the cluster's name (seed 002).
-    pub fn trust_domain(&self, p: &'a Program) -> &'a str {
-        match &self.entry.trust_domain {
-            Some(t) => &t.value,
-            None => &p.cluster(self.cluster).name.text,
-        }
+    pub fn trust_domain(&self, p: &'a Program, placement: &Placement) -> &'a str {
+        trust_domain(p, placement, self.entry)
     }
 
     pub fn gateway_key(&self) -> GatewayKey<'a> {
@@ -100,7 +120,7 @@ pub struct Row {
 }
 
 /// The plan: one row per cluster, gateway and revision, sorted.
-pub fn plan(p: &Program) -> Vec<Row> {
+pub fn plan(p: &Program, placement: &Placement) -> Vec<Row> {
     let mut rows: Vec<Row> = installed(p)
         .iter()
         .map(|i| Row {
@@ -110,7 +130,7 @@ pub fn plan(p: &Program) -> Vec<Row> {
             revision: i.revision().to_string(),
             active: i.entry.active,
             control_plane: i.installation.control_plane().value.to_string(),
-            trust_domain: i.trust_domain(p).to_string(),
+            trust_domain: i.trust_domain(p, placement).to_string(),
             install: i.install.name.text.clone(),
         })
         .collect();

@@ -181,7 +181,6 @@ pub fn compile_loaded(
     let mut clusters = Vec::new();
     let mut plan = Vec::new();
     if let Some(program) = program {
-        plan = install::plan(&program);
         clusters = program
             .clusters
             .iter()
@@ -190,6 +189,7 @@ pub fn compile_loaded(
         clusters.sort();
         let graph = graph::DepGraph::build(&program);
         let placement = resolve::place::place(&program, &graph, &mut diags);
+        plan = install::plan(&program, &placement);
         let attachments = attach::attach(&program);
         let uses = refs::uses(&program, &placement);
         let input = check::Input {

@@ -48,7 +48,7 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
         }
         for inst in &install.installations {
             control_plane(p, inst, diags);
-            trust_domain(p, inst, diags);
+            trust_domain(input, inst, diags);
             for c in &inst.operator.components {
                 ports(inst, c, diags);
             }
@@ -193,19 +193,17 @@ fn control_plane(p: &Program, inst: &Installation, diags: &mut Diagnostics) {
 
 /// An overridden `meshConfig.trustDomain` must be repeated on each cluster entry, or the
 /// manager replaces it with the cluster's name (seed 002).
-fn trust_domain(p: &Program, inst: &Installation, diags: &mut Diagnostics) {
+fn trust_domain(input: &Input<'_>, inst: &Installation, diags: &mut Diagnostics) {
+    let p = input.program;
     let Some(td) = &inst.operator.mesh_trust_domain else {
         return;
     };
     for entry in &inst.clusters {
-        if entry.trust_domain.as_ref().map(|t| &t.value) == Some(&td.value) {
+        let effective = crate::install::trust_domain(p, input.placement, entry);
+        if effective == td.value {
             continue;
         }
         let name = cluster_name(p, entry.cluster);
-        let effective = entry
-            .trust_domain
-            .as_ref()
-            .map_or(name, |t| t.value.as_str());
         let mut d = Diagnostic::new(
             Code::TrustDomainMismatch,
             format!(

@@ -30,14 +30,8 @@ pub(super) fn render(
     per_cluster: &mut [Vec<Arc<Object>>],
 ) -> Vec<TemplateError> {
     let p = cx.program;
-    // An installation entry's trust domain: as written, else that of the Istio mesh the
-    // cluster belongs to (at most one: E0391).
-    let trust_domain = |entry: &'_ InstallCluster| -> Option<String> {
-        entry
-            .trust_domain
-            .as_ref()
-            .map(|t| t.value.clone())
-            .or_else(|| crate::mesh::trust_domain(p, placement, entry.cluster).map(str::to_owned))
+    let trust_domain = |entry: &InstallCluster| -> Option<String> {
+        crate::install::declared_trust_domain(p, placement, entry).map(str::to_owned)
     };
     let all = installed(p);
     let mut errors = Vec::new();
@@ -425,6 +419,20 @@ gateway-install edge {
             },
         );
         assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
+        // `topoc plan` shows what is written.
+        let planned: Vec<(&str, &str)> = c
+            .plan
+            .iter()
+            .map(|r| (r.cluster.as_str(), r.trust_domain.as_str()))
+            .collect();
+        assert_eq!(
+            planned,
+            [
+                ("east", "corp.example"),
+                ("south", "south"),
+                ("west", "west.example")
+            ]
+        );
         let tree = c.tree.expect("a tree");
         for (cluster, domain) in [
             ("east", "corp.example"),
