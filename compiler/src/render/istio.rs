@@ -301,7 +301,18 @@ fn manager(
 
 #[cfg(test)]
 mod tests {
-    use crate::{compile_source, Options};
+    use crate::{compile_source, Compilation, Options};
+
+    fn compile(text: &str) -> Compilation {
+        compile_source(
+            "edge.topo",
+            text,
+            Options {
+                render: true,
+                ..Options::default()
+            },
+        )
+    }
 
     /// What the example does not show: `auto`, a control-plane revision, a trust-domain
     /// override, `skip-upgrade-validation` and `helm-global`, in the manager and the operator.
@@ -324,14 +335,7 @@ gateway-install edge {
   }
 }
 "#;
-        let c = compile_source(
-            "edge.topo",
-            text,
-            Options {
-                render: true,
-                ..Options::default()
-            },
-        );
+        let c = compile(text);
         assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
         let tree = c.tree.expect("a tree");
         let manager = tree["mgmt/gateways/gatewaylifecyclemanager-edge.yaml"].to_string();
@@ -410,14 +414,7 @@ gateway-install edge {
   }
 }
 "#;
-        let c = compile_source(
-            "edge.topo",
-            text,
-            Options {
-                render: true,
-                ..Options::default()
-            },
-        );
+        let c = compile(text);
         assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
         // `topoc plan` shows what is written.
         let planned: Vec<(&str, &str)> = c

@@ -190,16 +190,7 @@ pub(super) fn virtual_destination<'a>(
     let hosts = attrs
         .require(cx, "hosts", "[\"reviews.mesh.internal.com\"]")
         .and_then(|v| {
-            let items = cx.one_or_many(v);
-            if items.is_empty() {
-                cx.invalid(
-                    cx.deref(v),
-                    "a virtual destination needs a host".into(),
-                    "write `hosts = [\"NAME.mesh.internal.com\"]`".into(),
-                );
-                return None;
-            }
-            items
+            non_empty(cx, v, "a host", "hosts = [\"NAME.mesh.internal.com\"]")?
                 .iter()
                 .map(|h| cx.string(h))
                 .collect::<Vec<_>>()
@@ -240,16 +231,32 @@ pub(super) fn virtual_destination<'a>(
     })
 }
 
-fn vd_ports<'a>(cx: &mut Cx<'_, 'a>, v: &'a Value) -> Option<Vec<VdPort>> {
+/// The items of a list a virtual destination cannot do without: an empty one is E0211.
+fn non_empty<'a>(
+    cx: &mut Cx<'_, 'a>,
+    v: &'a Value,
+    what: &str,
+    example: &str,
+) -> Option<&'a [Value]> {
     let items = cx.one_or_many(v);
     if items.is_empty() {
         cx.invalid(
             cx.deref(v),
-            "a virtual destination needs a port".into(),
-            "write `ports = [{ number = 9080, protocol = HTTP }]`".into(),
+            format!("a virtual destination needs {what}"),
+            format!("write `{example}`"),
         );
         return None;
     }
+    Some(items)
+}
+
+fn vd_ports<'a>(cx: &mut Cx<'_, 'a>, v: &'a Value) -> Option<Vec<VdPort>> {
+    let items = non_empty(
+        cx,
+        v,
+        "a port",
+        "ports = [{ number = 9080, protocol = HTTP }]",
+    )?;
     let mut out = Vec::new();
     let mut ok = true;
     for item in items {
