@@ -20,6 +20,13 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
         let (placed_user, placed_dep) = (input.placement.of(user), input.placement.of(dep));
         let mut missing = placed_user.clusters.clone();
         missing.difference_with(&placed_dep.clusters);
+        // A gateway or route in a Kuma global zone is E0386 (`kuma.rs`): that is the mistake
+        // to fix, not what it would need there.
+        if matches!(user, Node::Gateway(_) | Node::Route(_)) {
+            for (_, global) in crate::mesh::global_zones(p) {
+                missing.set(global.value.index(), false);
+            }
+        }
         if missing.is_clear() {
             continue;
         }
@@ -105,10 +112,11 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
         if let Some((span, text)) = explain(p, user, placed_user, "goes to") {
             d = d.with_label(span, text);
         }
-        let verb = if matches!(dep, Node::Service(_)) {
-            "runs in"
-        } else {
-            "goes to"
+        let verb = match dep {
+            Node::Service(_) => "runs in",
+            Node::Mesh(_) => "spans",
+            Node::VirtualDestination(_) => "resolves in",
+            _ => "goes to",
         };
         if let Some((span, text)) = explain(p, dep, placed_dep, verb) {
             d = d.with_label(span, text);
@@ -148,7 +156,7 @@ fn kuma_zone(
             return None;
         };
         let zones = &placement.meshes[i].clusters;
-        // Only a service of the mesh: it runs in at least one of its zones.
+        // A service that runs in none of the mesh's zones: the mesh has nothing to say.
         runs.intersection(zones).next()?;
         let c = clusters
             .ones()

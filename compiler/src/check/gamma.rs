@@ -3,6 +3,7 @@
 //!
 //! - E0387: in a Kuma cluster the parent Service's port must have `appProtocol: http`
 //!   ("Remember to tag your Service ports with appProtocol: http to use them in an HTTPRoute");
+//!   a parent without a port needs at least one such port;
 //! - E0388: in a Kuma cluster, "the combination of the HTTPRoutes name and namespace and the
 //!   parent Service name and namespace must be no more than 249 characters";
 //! - N0380: a route in another namespace than its parent Service is a consumer route: it
@@ -73,32 +74,58 @@ fn kuma_clusters(input: &Input<'_>, clusters: &ClusterSet) -> Option<String> {
 }
 
 fn app_protocol(r: &Route, s: &Service, sp: &ServiceParent, kuma: &str, diags: &mut Diagnostics) {
-    // Without a port the route applies to every port of the Service.
-    let ports = s
-        .ports
-        .iter()
-        .filter(|port| sp.port.as_ref().is_none_or(|want| want.value == port.port));
-    for port in ports {
-        if port.app_protocol.as_deref() == Some("http") {
-            continue;
+    let is_http = |port: &ServicePort| port.app_protocol.as_deref() == Some("http");
+    let has = |port: &ServicePort| match &port.app_protocol {
+        Some(other) => format!("has `app-protocol = \"{other}\"`"),
+        None => "has no `app-protocol`".to_string(),
+    };
+    let help = "tag the Service's port with `appProtocol: http` and write `app-protocol = \"http\"` on the port here: Kuma applies HTTPRoutes only to ports tagged so";
+    match &sp.port {
+        Some(want) => {
+            let Some(port) = s.ports.iter().find(|port| port.port == want.value) else {
+                return; // not a port of the service: E0305
+            };
+            if is_http(port) {
+                return;
+            }
+            diags.push(
+                Diagnostic::new(
+                    Code::GammaAppProtocol,
+                    format!(
+                        "route `{}` has port {} of service `{}` as parent, but the port {}",
+                        r.meta.name.text,
+                        port.port,
+                        s.meta.name.text,
+                        has(port)
+                    ),
+                    sp.span,
+                    format!("lands in {kuma}, which runs Kuma"),
+                )
+                .with_label(port.span, format!("port {} {}", port.port, has(port)))
+                .with_help(help),
+            );
         }
-        let has = match &port.app_protocol {
-            Some(other) => format!("has `app-protocol = \"{other}\"`"),
-            None => "has no `app-protocol`".to_string(),
-        };
-        diags.push(
-            Diagnostic::new(
+        // Without a port the route applies to every port of the Service; Kuma routes the HTTP
+        // ones and leaves the others alone. Only a Service without any is a route that does
+        // nothing.
+        None => {
+            if s.ports.iter().any(is_http) {
+                return;
+            }
+            let mut d = Diagnostic::new(
                 Code::GammaAppProtocol,
                 format!(
-                    "route `{}` has service `{}` as parent, but its port {} {has}",
-                    r.meta.name.text, s.meta.name.text, port.port
+                    "route `{}` has service `{}` as parent, but none of its ports has `app-protocol = \"http\"`",
+                    r.meta.name.text, s.meta.name.text
                 ),
                 sp.span,
                 format!("lands in {kuma}, which runs Kuma"),
-            )
-            .with_label(port.span, format!("port {} {has}", port.port))
-            .with_help("add `app-protocol = \"http\"` to the port: Kuma applies HTTPRoutes only to ports tagged `appProtocol: http`"),
-        );
+            );
+            for port in &s.ports {
+                d = d.with_label(port.span, format!("port {} {}", port.port, has(port)));
+            }
+            diags.push(d.with_help(help));
+        }
     }
 }
 
@@ -110,19 +137,29 @@ fn name_length(r: &Route, s: &Service, sp: &ServiceParent, kuma: &str, diags: &m
     if total <= KUMA_NAME_LIMIT {
         return;
     }
+    let lengths = format!(
+        "{} (route) + {} (its namespace) + {} (service) + {} (its namespace) = {total}",
+        r.meta.name.text.len(),
+        r.meta.namespace.value.len(),
+        s.meta.name.text.len(),
+        s.meta.namespace.value.len(),
+    );
     diags.push(
         Diagnostic::new(
             Code::GammaNameTooLong,
             format!(
-                "route `{}` and its parent service `{}`, with their namespaces, are {total} characters; Kuma allows {KUMA_NAME_LIMIT}",
-                r.meta.name.text, s.meta.name.text
+                "a route and its parent service `{}`, with their namespaces, have names of {total} characters; Kuma allows {KUMA_NAME_LIMIT}",
+                s.meta.name.text
             ),
             r.meta.name.span,
-            format!("lands in {kuma}, which runs Kuma"),
+            format!(
+                "{} characters; lands in {kuma}, which runs Kuma",
+                r.meta.name.text.len()
+            ),
         )
         .with_label(sp.span, "the parent service")
         .with_help(format!(
-            "shorten the route's name by at least {} characters",
+            "{lengths}: shorten the route's name (or a namespace) by at least {} characters",
             total - KUMA_NAME_LIMIT
         )),
     );

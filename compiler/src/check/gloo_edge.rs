@@ -15,7 +15,8 @@
 //! - a declared upstream with the name topoc gives a Service backend's upstream, but another
 //!   target (E0377);
 //! - mesh routing (E0378): a virtual destination backend, a Service parent (GAMMA), or a
-//!   gateway that joins a mesh: Gloo Edge has no Istio Hostname backends and no mesh routes.
+//!   gateway that joins a mesh or has istio-proxy `parameters`: Gloo Edge has no Istio
+//!   Hostname backends, no mesh routes and no GatewayParameters.
 
 use std::collections::BTreeMap;
 
@@ -39,10 +40,9 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
 
 fn mesh_routing(input: &Input<'_>, diags: &mut Diagnostics) {
     let p = input.program;
-    let edge = |span: Span, message: String, label: &str| {
-        Diagnostic::new(Code::GlooEdgeMesh, message, span, label.to_string()).with_help(format!(
-            "Gloo Edge routes only to Upstreams: remove it, {REBUILD}"
-        ))
+    let edge = |span: Span, message: String, label: &str, help: &str| {
+        Diagnostic::new(Code::GlooEdgeMesh, message, span, label.to_string())
+            .with_help(format!("{help}, {REBUILD}"))
     };
     for g in &p.gateways {
         if let Some(mesh) = &g.mesh {
@@ -53,6 +53,17 @@ fn mesh_routing(input: &Input<'_>, diags: &mut Diagnostics) {
                     g.meta.name.text
                 ),
                 "a mesh",
+                "the Gloo Edge target writes no istio-proxy settings (GatewayParameters) and no mesh objects: remove `mesh`",
+            ));
+        } else if let Some(params) = &g.parameters {
+            diags.push(edge(
+                params.span,
+                format!(
+                    "gateway `{}` has istio-proxy `parameters`, which the Gloo Edge target cannot express",
+                    g.meta.name.text
+                ),
+                "a GatewayParameters",
+                "Gloo Edge has no GatewayParameters: remove `parameters`",
             ));
         }
     }
@@ -62,6 +73,7 @@ fn mesh_routing(input: &Input<'_>, diags: &mut Diagnostics) {
                 sp.span,
                 format!("route `{}` has a Service parent (GAMMA), which the Gloo Edge target cannot express", r.meta.name.text),
                 "a Service parent",
+                "Gloo Edge has no mesh (service to service) routes: attach the route to a gateway",
             ));
         }
         for rule in &r.rules {
@@ -72,6 +84,7 @@ fn mesh_routing(input: &Input<'_>, diags: &mut Diagnostics) {
                         b.span,
                         format!("route `{}` sends traffic to a virtual destination, which the Gloo Edge target cannot express", r.meta.name.text),
                         "a virtual destination",
+                        "Gloo Edge routes only to Upstreams: send the traffic to the selected services instead (`{ ref = service.NAME, port = PORT }` or an upstream)",
                     ));
                 }
             }

@@ -1,6 +1,7 @@
 //! Hostnames (CHECKS.md rule 18 and the CRDs' patterns): lowercase RFC 1123 names of at most
 //! 253 characters, a wildcard only as a leading `*.` label, never an IP address. Redirect and
-//! rewrite hostnames are precise: no wildcard at all.
+//! rewrite hostnames, and a virtual destination's hosts (rule 39), are precise: no wildcard at
+//! all.
 
 use super::Input;
 use crate::diag::{Code, Diagnostic, Diagnostics};
@@ -92,6 +93,12 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
             {
                 spanned(diags, "rewrite hostname", h, false);
             }
+        }
+    }
+    // CHECKS.md rule 39: a VirtualDestination's hosts are precise DNS names, never wildcards.
+    for vd in &p.virtual_destinations {
+        for h in &vd.hosts {
+            spanned(diags, "virtual destination host", h, false);
         }
     }
 }

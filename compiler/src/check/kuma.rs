@@ -12,6 +12,7 @@ use super::Input;
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::mesh::{gateway_kuma_mesh, global_zones, KUMA_DEFAULT_MESH};
 use crate::model::*;
+use crate::resolve::place::{Placed, Source};
 
 pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
     meshes_agree(input.program, diags);
@@ -109,33 +110,41 @@ fn global_zone(input: &Input<'_>, diags: &mut Diagnostics) {
                 .with_help(format!("take {cluster} out of the mesh's `clusters`: the global zone runs no workloads")),
             );
         }
-        let mut placed = |kind: &str, name: &Name, clusters: &crate::resolve::place::ClusterSet| {
-            if clusters.contains(c) {
-                diags.push(
-                    Diagnostic::new(
-                        Code::KumaGlobalZone,
-                        format!(
-                            "{kind} `{}` lands in {cluster}, the global zone of Kuma mesh `{}`",
-                            name.text, mesh.name.text
-                        ),
-                        name.span,
-                        format!("goes to {cluster}"),
-                    )
-                    .with_label(global.span, format!("{cluster} is the global zone"))
-                    .with_help(format!(
-                        "Gateway API objects must be created in non-global zones: give the {kind} a `to` without {cluster}"
-                    )),
-                );
+        let mut placed = |kind: &str, name: &Name, at: &Placed| {
+            // A route placed by its parents lands there because they do: theirs is the error.
+            if !at.clusters.contains(c) || matches!(at.source, Source::Inferred) {
+                return;
             }
+            let mut d = Diagnostic::new(
+                Code::KumaGlobalZone,
+                format!(
+                    "{kind} `{}` lands in {cluster}, the global zone of Kuma mesh `{}`",
+                    name.text, mesh.name.text
+                ),
+                name.span,
+                format!("goes to {cluster}"),
+            )
+            .with_label(global.span, format!("{cluster} is the global zone"));
+            let help = match &at.source {
+                Source::Written(to) => {
+                    d = d.with_label(to.span, format!("the {kind}'s `to` includes {cluster}"));
+                    format!("Gateway API objects must be created in non-global zones: take {cluster} out of the {kind}'s `to`")
+                }
+                Source::Default => format!(
+                    "Gateway API objects must be created in non-global zones: a {kind} without `to` goes to every workload cluster, {cluster} too; give it a `to` without {cluster}"
+                ),
+                Source::Inferred => return,
+            };
+            diags.push(d.with_help(help));
         };
         for (g, at) in p.gateways.iter().zip(&input.placement.gateways) {
-            placed("gateway", &g.meta.name, &at.clusters);
+            placed("gateway", &g.meta.name, at);
         }
         for (r, at) in p.routes.iter().zip(&input.placement.routes) {
-            placed("route", &r.meta.name, &at.clusters);
+            placed("route", &r.meta.name, at);
         }
         for (g, at) in p.grants.iter().zip(&input.placement.grants) {
-            placed("grant", &g.meta.name, &at.clusters);
+            placed("grant", &g.meta.name, at);
         }
     }
 }

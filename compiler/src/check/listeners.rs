@@ -110,7 +110,15 @@ fn gateway(g: &Gateway, vendors: &[Vendor], diags: &mut Diagnostics) {
 fn tls_shape(g: &Gateway, l: &crate::model::Listener, diags: &mut Diagnostics) {
     let proto = l.protocol.value;
     let mut report = |span, message: String, help: &str| {
-        diags.push(
+        // Pointing at the protocol itself: one label says it all.
+        let d = if span == l.protocol.span {
+            Diagnostic::new(
+                Code::ListenerTlsShape,
+                message,
+                span,
+                format!("{} needs `tls`", proto.as_str()),
+            )
+        } else {
             Diagnostic::new(
                 Code::ListenerTlsShape,
                 message,
@@ -118,8 +126,8 @@ fn tls_shape(g: &Gateway, l: &crate::model::Listener, diags: &mut Diagnostics) {
                 "does not fit the protocol",
             )
             .with_label(l.protocol.span, format!("protocol {}", proto.as_str()))
-            .with_help(help.to_string()),
-        );
+        };
+        diags.push(d.with_help(help.to_string()));
     };
     let name = format!(
         "listener `{}` of gateway `{}`",

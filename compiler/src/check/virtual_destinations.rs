@@ -83,24 +83,66 @@ fn selection(input: &Input<'_>, vd: &VirtualDestination, diags: &mut Diagnostics
         .collect();
     if found.is_empty() {
         let mesh_clusters = names(p, &input.placement.meshes[vd.mesh.value.index()].clusters);
-        diags.push(
-            Diagnostic::new(
-                Code::VdSelectsNothing,
-                format!(
-                    "virtual destination `{}` selects no service of mesh `{}`",
-                    vd.meta.name.text, mesh.name.text
-                ),
-                vd.select.span,
-                format!("no service running in {mesh_clusters} has these labels"),
-            )
-            .with_label(mesh.clusters.span, format!("mesh `{}` is {mesh_clusters}", mesh.name.text))
-            .with_help(format!(
-                "give the services `labels = {{ {} }}` and run them in the mesh, or change `select`",
-                wanted.join(", ")
-            )),
+        let mut d = Diagnostic::new(
+            Code::VdSelectsNothing,
+            format!(
+                "virtual destination `{}` selects no service of mesh `{}`",
+                vd.meta.name.text, mesh.name.text
+            ),
+            vd.select.span,
+            format!("no service running in {mesh_clusters} has these labels"),
+        )
+        .with_label(
+            mesh.clusters.span,
+            format!("mesh `{}` spans {mesh_clusters}", mesh.name.text),
         );
+        // Services with the labels that run only outside the mesh: the selector is right, the
+        // placement is not.
+        let mut outside = false;
+        for (i, s) in p.services.iter().enumerate() {
+            if vd
+                .select
+                .value
+                .iter()
+                .all(|(k, v)| s.meta.labels.get(k) == Some(v))
+            {
+                outside = true;
+                let runs = names(p, &input.placement.services[i].clusters);
+                d = d.with_label(
+                    s.meta.name.span,
+                    format!(
+                        "service `{}` has these labels, but runs in {runs}, outside the mesh",
+                        s.meta.name.text
+                    ),
+                );
+            }
+        }
+        let help = if outside {
+            format!(
+                "run the service in a cluster of mesh `{}` (`runs-in`), or add its clusters to the mesh's `clusters`",
+                mesh.name.text
+            )
+        } else {
+            format!(
+                "give the services `labels = {{ {} }}`, or change `select` to labels they have",
+                wanted.join(", ")
+            )
+        };
+        diags.push(d.with_help(help));
         return;
     }
+    // The ports every selected service has: the only useful `target-port` values.
+    let common: Vec<u16> = p
+        .service(found[0].service)
+        .ports
+        .iter()
+        .map(|sp| sp.port)
+        .filter(|n| {
+            found
+                .iter()
+                .all(|sel| p.service(sel.service).ports.iter().any(|sp| sp.port == *n))
+        })
+        .collect();
     for port in &vd.ports {
         let want = port.service_port();
         for sel in &found {
@@ -109,29 +151,48 @@ fn selection(input: &Input<'_>, vd: &VirtualDestination, diags: &mut Diagnostics
                 continue;
             }
             let have: Vec<String> = s.ports.iter().map(|sp| sp.port.to_string()).collect();
-            diags.push(
-                Diagnostic::new(
-                    Code::VdPortNotOnService,
+            let (message, label) = match port.target_port {
+                Some(target) => (
                     format!(
-                        "virtual destination `{}` sends port {} to port {want}, which selected service `{}` does not have",
+                        "virtual destination `{}` sends port {} to port {target} of selected service `{}`, which has no port {target}",
                         vd.meta.name.text, port.number, s.meta.name.text
                     ),
-                    port.span,
-                    format!("port {want} on the services"),
-                )
-                .with_label(
-                    s.meta.name.span,
+                    format!("needs port {target} (`target-port`) on every selected service"),
+                ),
+                None => (
                     format!(
-                        "service `{}` is selected by {{ {} }} and has ports {}",
-                        s.meta.name.text,
-                        wanted.join(", "),
-                        have.join(", ")
+                        "virtual destination `{}` sends port {} to selected service `{}`, which has no port {want}",
+                        vd.meta.name.text, port.number, s.meta.name.text
                     ),
-                )
-                .with_help(format!(
-                    "add {want} to the service's `ports`, set `target-port` to one of {}, or narrow `select`",
-                    have.join(", ")
-                )),
+                    format!("needs port {want} on every selected service (no `target-port`)"),
+                ),
+            };
+            let target_help = match common.as_slice() {
+                [] => String::new(),
+                [one] => format!("set `target-port = {one}`, "),
+                many => format!(
+                    "set `target-port` to one of {}, ",
+                    many.iter()
+                        .map(u16::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            diags.push(
+                Diagnostic::new(Code::VdPortNotOnService, message, port.span, label)
+                    .with_label(
+                        s.meta.name.span,
+                        format!(
+                            "service `{}` is selected by {{ {} }} and has port{} {}",
+                            s.meta.name.text,
+                            wanted.join(", "),
+                            if have.len() == 1 { "" } else { "s" },
+                            have.join(", ")
+                        ),
+                    )
+                    .with_help(format!(
+                        "{target_help}add {want} to the service's `ports`, or narrow `select` to services with port {want}"
+                    )),
             );
         }
     }
@@ -236,24 +297,39 @@ fn integration(p: &Program, diags: &mut Diagnostics) {
         let Some(first) = vd_backends.into_iter().next() else {
             continue;
         };
+        let BackendTarget::VirtualDestination { vd, .. } = first.target else {
+            continue;
+        };
+        let vd = p.virtual_destination(vd);
+        let mesh = &p.mesh(vd.mesh.value).name.text;
+        let host = vd.hosts.first().map_or("", |h| h.value.as_str());
         for parent in &r.parents {
             let g = p.gateway(parent.gateway);
             if has_istio_integration(p, g) {
                 continue;
             }
+            let why = match &g.mesh {
+                Some(m) => format!(
+                    "in mesh `{}`, which is not an Istio mesh, and no `parameters`",
+                    p.mesh(m.value).name.text
+                ),
+                None => "no `mesh` and no `parameters`".to_string(),
+            };
             diags.push(
                 Diagnostic::new(
                     Code::VdWithoutIstio,
                     format!(
-                        "route `{}` sends traffic to a virtual destination through gateway `{}`, which has no Istio integration",
-                        r.meta.name.text, g.meta.name.text
+                        "route `{}` sends traffic to virtual destination `{}` through gateway `{}`, which has no Istio integration",
+                        r.meta.name.text, vd.meta.name.text, g.meta.name.text
                     ),
                     first.span,
-                    "a mesh hostname",
+                    format!("`{host}`, a host of Istio mesh `{mesh}`"),
                 )
                 .with_label(parent.span, format!("gateway `{}` has no istio-proxy", g.meta.name.text))
-                .with_label(g.meta.name.span, "no `mesh` and no `parameters`")
-                .with_help("put the gateway in the Istio mesh (`mesh = mesh.NAME`), or give it `parameters = { discovery-address = ... }`: without an istio-proxy the gateway cannot resolve the mesh's hostnames"),
+                .with_label(g.meta.name.span, why)
+                .with_help(format!(
+                    "put the gateway in the mesh (`mesh = mesh.{mesh}`), or give it `parameters = {{ discovery-address = ... }}`: without an istio-proxy the gateway cannot resolve the mesh's hosts"
+                )),
             );
         }
     }
@@ -285,9 +361,10 @@ fn overlap(input: &Input<'_>, diags: &mut Diagnostics) {
                         other.clusters.span,
                         format!("so does mesh `{}`", other.name.text),
                     )
-                    .with_help(
-                        "an istio-proxy has one mesh ID: take the cluster out of one of the meshes",
-                    ),
+                    .with_help(format!(
+                        "an istio-proxy has one mesh ID: take {} out of one of the meshes",
+                        p.clusters[c].name.text
+                    )),
                 ),
                 None => {
                     first.insert(c, m);
