@@ -8,7 +8,9 @@
 //!   parent Service name and namespace must be no more than 249 characters";
 //! - N0380: a route in another namespace than its parent Service is a consumer route: it
 //!   "applies only to requests from workloads in the route's namespace". Legal and useful, so a
-//!   note, not an error.
+//!   note, not an error;
+//! - W0381: a route whose parents are all Services sets `hostnames`: GEP-1294 says mesh routes
+//!   should not, since the Service, not a Host header, selects the traffic (CHECKS.md rule 31).
 
 use super::Input;
 use crate::diag::{Code, Diagnostic, Diagnostics};
@@ -23,6 +25,23 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
     for (ri, r) in p.routes.iter().enumerate() {
         let clusters = &input.placement.routes[ri].clusters;
         let kuma = kuma_clusters(input, clusters);
+        if let (Some(first), Some(sp)) = (r.hostnames.first(), r.service_parents.first()) {
+            if r.parents.is_empty() {
+                diags.push(
+                    Diagnostic::new(
+                        Code::GammaHostnames,
+                        format!(
+                            "route `{}` has only Service parents, and sets `hostnames`",
+                            r.meta.name.text
+                        ),
+                        first.span,
+                        "hostnames on a mesh route",
+                    )
+                    .with_label(sp.span, "a Service parent")
+                    .with_help("remove `hostnames`: a mesh route applies to the requests sent to its Service, whatever their Host header, and implementations may ignore or reject hostnames there"),
+                );
+            }
+        }
         for sp in &r.service_parents {
             let s = p.service(sp.service);
             if let Some(kuma) = &kuma {

@@ -17,6 +17,46 @@ use crate::resolve::place::{Placed, Source};
 pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
     meshes_agree(input.program, diags);
     global_zone(input, diags);
+    cross_mesh(input.program, diags);
+}
+
+/// E0392: a gateway whose class's MeshGatewayConfig sets `crossMesh` (seed 003, "Cross-mesh")
+/// may only have HTTP listeners: Kuma's gateway validation refuses other protocols on a
+/// cross-mesh listener (CHECKS.md rule 34).
+fn cross_mesh(p: &Program, diags: &mut Diagnostics) {
+    for g in &p.gateways {
+        let ClassRef::Declared(id) = g.class.value else {
+            continue;
+        };
+        let class = p.class(id);
+        let Some(ClassParameters::MeshGatewayConfig(config)) = &class.parameters else {
+            continue;
+        };
+        if config.cross_mesh != Some(true) {
+            continue;
+        }
+        for l in g
+            .listeners
+            .iter()
+            .filter(|l| l.protocol.value != Protocol::Http)
+        {
+            diags.push(
+                Diagnostic::new(
+                    Code::KumaCrossMeshListener,
+                    format!(
+                        "listener `{}` of cross-mesh gateway `{}` is {}, but a cross-mesh gateway serves HTTP only",
+                        l.name.text,
+                        g.meta.name.text,
+                        l.protocol.value.as_str()
+                    ),
+                    l.protocol.span,
+                    "not HTTP",
+                )
+                .with_label(config.span, format!("class `{}` sets `cross-mesh = true`", class.name.text))
+                .with_help("make the listener HTTP, or serve it from a gateway of a class without `cross-mesh`"),
+            );
+        }
+    }
 }
 
 /// The Kuma mesh of a gateway served by Kuma: its `mesh`, else `default`. `None` for gateways
