@@ -140,7 +140,9 @@ fn parents<'a>(cx: &mut Cx<'_, 'a>, v: &'a Value) -> Option<Parents> {
             }
             continue;
         }
-        let Some((id, rest)) = cx.reference(item, Kind::Gateway) else {
+        let Some((id, rest)) =
+            cx.reference_among(item, Kind::Gateway, &[Kind::Gateway, Kind::Service])
+        else {
             ok = false;
             continue;
         };
@@ -439,7 +441,11 @@ fn backend<'a>(
         }
         _ => Kind::Upstream,
     };
-    let id = cx.plain_reference(target, kind)?;
+    let id = cx.plain_reference_among(
+        target,
+        kind,
+        &[Kind::Upstream, Kind::Service, Kind::VirtualDestination],
+    )?;
     let target = match kind {
         Kind::VirtualDestination => {
             let vd = VirtualDestinationId(id.value);

@@ -310,8 +310,15 @@ impl<'t, 'a> Cx<'t, 'a> {
         Some(out)
     }
 
-    /// `KIND.NAME[.MORE]` → the definition's id and the remaining segments.
-    pub fn reference(&mut self, v: &'a Value, kind: Kind) -> Option<(u32, &'a [Ident])> {
+    /// `KIND.NAME[.MORE]` → the definition's id and the remaining segments. A place may take
+    /// several kinds: `kind` is the one it settled on (from the reference's first word), and a
+    /// reference of a kind not in `accepted` is E0202 naming all of them.
+    pub fn reference_among(
+        &mut self,
+        v: &'a Value,
+        kind: Kind,
+        accepted: &[Kind],
+    ) -> Option<(u32, &'a [Ident])> {
         let v = self.deref(v);
         let expected = format!("a reference `{}.NAME`", kind.keyword());
         let ValueKind::Path(segments) = &v.kind else {
@@ -392,9 +399,12 @@ impl<'t, 'a> Cx<'t, 'a> {
                 Diagnostic::new(
                     Code::WrongKind,
                     format!(
-                        "expected {} {}, found {} `{}`",
-                        kind.article(),
-                        kind.keyword(),
+                        "expected {}, found {} `{}`",
+                        one_of(
+                            accepted
+                                .iter()
+                                .map(|k| format!("{} {}", k.article(), k.keyword()))
+                        ),
                         found_kind.keyword(),
                         name.name
                     ),
@@ -403,8 +413,8 @@ impl<'t, 'a> Cx<'t, 'a> {
                 )
                 .with_label(def_span, "defined here")
                 .with_help(format!(
-                    "this place takes a reference `{}.NAME`",
-                    kind.keyword()
+                    "this place takes a reference {}",
+                    one_of(accepted.iter().map(|k| format!("`{}.NAME`", k.keyword())))
                 )),
             );
             return None;
@@ -414,7 +424,17 @@ impl<'t, 'a> Cx<'t, 'a> {
 
     /// A reference with nothing after the name.
     pub fn plain_reference(&mut self, v: &'a Value, kind: Kind) -> Option<Spanned<u32>> {
-        let (id, rest) = self.reference(v, kind)?;
+        self.plain_reference_among(v, kind, &[kind])
+    }
+
+    /// [`Self::plain_reference`] in a place that takes several kinds.
+    pub fn plain_reference_among(
+        &mut self,
+        v: &'a Value,
+        kind: Kind,
+        accepted: &[Kind],
+    ) -> Option<Spanned<u32>> {
+        let (id, rest) = self.reference_among(v, kind, accepted)?;
         if let Some(extra) = rest.first() {
             self.error(
                 Diagnostic::new(
@@ -567,5 +587,15 @@ impl<T> Lift<T> for Option<Option<T>> {
             None => Some(None),
             Some(inner) => inner.map(Some),
         }
+    }
+}
+
+/// "a", "a or b", "a, b or c".
+fn one_of(items: impl Iterator<Item = String>) -> String {
+    let items: Vec<String> = items.collect();
+    match items.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
     }
 }
