@@ -148,9 +148,7 @@ fn kuma_zone(
             return None;
         };
         let zones = &placement.meshes[i].clusters;
-        if runs.intersection(zones).next().is_none() {
-            return None;
-        }
+        runs.intersection(zones).next()?;
         let c = clusters
             .ones()
             .find(|&c| zones.contains(c) && !runs.contains(c))?;
