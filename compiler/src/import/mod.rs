@@ -270,13 +270,22 @@ pub fn to_topo(imported: &Imported, paths: &[PathBuf]) -> String {
     write::program(&header, &imported.items)
 }
 
-/// In the `--clusters` program, only the clusters (and the constants they may use) count.
+/// In the `--clusters` program, only the clusters (and the constants they may use) count. The
+/// standard modules it imports are left out too (the prelude's stay): the imported program
+/// declares what the manifests hold, such as Kuma's class `kuma`, itself.
 fn keep_clusters_only(loaded: &mut Loaded) -> Vec<ast::Block> {
     let mut given = Vec::new();
+    // The prelude and its modules are loaded first, before any file of the program.
+    let mut prelude = true;
     for (id, file) in &mut loaded.files {
         if loaded.sources.get(*id).name.starts_with("stdlib/") {
+            if !prelude {
+                file.items
+                    .retain(|item| matches!(item, ast::Item::Let { .. }));
+            }
             continue;
         }
+        prelude = false;
         file.items.retain(|item| match item {
             ast::Item::Definition(b) => {
                 if b.kind.name == "cluster" {
