@@ -916,6 +916,8 @@ impl IstioMesh {
 /// A gateway whose `parameters` name a GatewayParameters: its copies and their parameters.
 struct ParamGateway {
     name: String,
+    /// It is in a Kuma mesh (`kuma.io/mesh`): it joins no Istio mesh.
+    kuma: bool,
     params_name: (String, Span),
     /// (cluster, parameters) per copy.
     copies: Vec<(String, Params)>,
@@ -1078,6 +1080,7 @@ fn istio_meshes(
             .entry(def.name.clone())
             .or_insert_with(|| ParamGateway {
                 name: def.name.clone(),
+                kuma: mesh_ref(def).is_some(),
                 params_name: (params_name, at),
                 copies: Vec::new(),
                 mesh: None,
@@ -1099,7 +1102,7 @@ fn istio_meshes(
         let inside = meshes
             .iter()
             .position(|m| g.copies.iter().all(|(c, _)| m.clusters.contains(c)));
-        g.mesh = inside.filter(|_| complete);
+        g.mesh = inside.filter(|_| complete && !g.kuma);
     }
     // The mesh's istiod, mesh ID and cluster IDs: what its gateways agree on.
     for (mi, mesh) in meshes.iter_mut().enumerate() {
@@ -1186,7 +1189,6 @@ fn istio_meshes(
                 a.value = build::map(record.clone(), a.value.span);
             }
             if let Some((name, span)) = mesh_attr {
-                remove_attr(&mut def.block, "mesh");
                 let at = attr_index(&def.block, "parameters").unwrap_or(i);
                 def.block.entries.insert(
                     at,
@@ -1489,6 +1491,76 @@ fn and_list<S: AsRef<str>>(items: &[S]) -> String {
         [init @ .., last] => {
             let init: Vec<&str> = init.iter().map(AsRef::as_ref).collect();
             format!("{} and {}", init.join(", "), last.as_ref())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn istiod_addresses_give_revision_and_namespace() {
+        let cases = [
+            (
+                "istiod-main.istio-system.svc:15012",
+                Some((Some("main"), "istio-system")),
+            ),
+            (
+                "istiod.istio-system.svc:15012",
+                Some((None, "istio-system")),
+            ),
+            ("istiod-1-24.mesh.svc:15012", Some((Some("1-24"), "mesh"))),
+            ("istiod-.istio-system.svc:15012", None),
+            ("pilot.istio-system.svc:15012", None),
+            ("istiod.istio-system.svc:15010", None),
+            ("istiod.svc:15012", None),
+            ("", None),
+        ];
+        for (address, want) in cases {
+            let got = parse_discovery(address);
+            let want =
+                want.map(|(r, ns): (Option<&str>, &str)| (r.map(str::to_string), ns.to_string()));
+            assert_eq!(got, want, "{address}");
+            // What parses is written back the same by the mesh.
+            if let Some((r, ns)) = got {
+                assert_eq!(discovery_address(r.as_deref(), &ns), address);
+            }
+        }
+    }
+
+    #[test]
+    fn lists_read_as_prose() {
+        assert_eq!(and_list::<&str>(&[]), "");
+        assert_eq!(and_list(&["a"]), "a");
+        assert_eq!(and_list(&["a", "b"]), "a and b");
+        assert_eq!(and_list(&["a", "b", "c"]), "a, b and c");
+    }
+
+    /// Mesh objects in one cluster never panic, whatever their shape.
+    #[test]
+    fn malformed_mesh_objects_are_reported_not_fatal() {
+        let texts = [
+            "apiVersion: networking.gloo.solo.io/v2\nkind: VirtualDestination\nmetadata:\n  name: a\n---\napiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: a\nspec: 3\n",
+            "apiVersion: networking.gloo.solo.io/v2\nkind: VirtualDestination\nmetadata:\n  name: a\nspec:\n  hosts: x\n  ports: [{number: a}]\n  services: [1, {labels: 2}]\n---\napiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: a\nspec:\n  hosts: [1]\n  ports: [{name: 1}]\n  endpoints: [1, {address: 2, labels: {topology.istio.io/cluster: east}, ports: 3}]\n",
+            "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  name: g\nspec:\n  infrastructure:\n    parametersRef: {group: gateway.kgateway.dev, kind: GatewayParameters, name: g}\n---\napiVersion: gateway.kgateway.dev/v1alpha1\nkind: GatewayParameters\nmetadata:\n  name: g\nspec:\n  kube:\n    istio: [1]\n    sdsContainer:\n      image: {registry: 'a:b/c', repository: d}\n",
+            "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata:\n  name: k\nspec:\n  controllerName: gateways.kuma.io/controller\n  parametersRef: {group: kuma.io, kind: MeshGatewayConfig, name: 7}\n---\napiVersion: kuma.io/v1alpha1\nkind: MeshGatewayConfig\nmetadata:\n  name: k\nspec:\n  replicas: many\n",
+            "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: r\n  annotations:\n    kuma.io/mesh: [1]\nspec:\n  parentRefs: [{group: '', kind: Service}]\n  rules: [{backendRefs: [{group: networking.istio.io, kind: Hostname, name: h, namespace: x}]}]\n",
+        ];
+        for text in texts {
+            let imported = crate::import::import_source(
+                "m.yaml",
+                text,
+                &crate::import::ImportOptions::default(),
+            );
+            let _ = crate::import::to_topo(&imported, &[]);
+            assert!(
+                imported
+                    .diagnostics
+                    .iter()
+                    .any(|d| d.severity() == crate::diag::Severity::Error),
+                "{text}"
+            );
         }
     }
 }
