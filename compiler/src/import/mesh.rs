@@ -894,6 +894,55 @@ struct IstioMesh {
 }
 
 impl IstioMesh {
+    fn new(clusters: BTreeSet<String>, span: Span) -> IstioMesh {
+        IstioMesh {
+            clusters,
+            vds: Vec::new(),
+            span,
+            east_west: BTreeMap::new(),
+            revision: None,
+            istiod_namespace: ISTIOD_NAMESPACE.into(),
+            mesh_id: None,
+            cluster_ids: BTreeMap::new(),
+        }
+    }
+
+    /// istiod, the mesh ID and the cluster IDs: what the GatewayParameters of the mesh's
+    /// gateways (`copies`, by cluster) agree on.
+    fn settle(&mut self, copies: &[&(String, Params)]) {
+        let parsed: Vec<Option<(Option<String>, String)>> = copies
+            .iter()
+            .map(|(_, p)| p.discovery.as_ref().and_then(|(d, _)| parse_discovery(d)))
+            .collect();
+        let distinct: BTreeSet<&Option<(Option<String>, String)>> = parsed.iter().collect();
+        if let (1, Some(Some((revision, namespace)))) = (distinct.len(), parsed.first()) {
+            self.revision = Some(revision.clone());
+            self.istiod_namespace = namespace.clone();
+        }
+        let mesh_ids: BTreeSet<&str> = copies
+            .iter()
+            .filter_map(|(_, p)| p.mesh_id.as_ref().map(|(s, _)| s.as_str()))
+            .collect();
+        let by_cluster = copies
+            .iter()
+            .all(|(c, p)| p.mesh_id.as_ref().is_some_and(|(s, _)| s == c));
+        if !by_cluster && mesh_ids.len() == 1 {
+            self.mesh_id = mesh_ids.into_iter().next().map(str::to_string);
+        }
+        for cluster in &self.clusters {
+            let ids: BTreeSet<&str> = copies
+                .iter()
+                .filter(|(c, _)| c == cluster)
+                .filter_map(|(_, p)| p.cluster_id.as_ref().map(|(s, _)| s.as_str()))
+                .collect();
+            if let (1, Some(id)) = (ids.len(), ids.first()) {
+                if id != cluster {
+                    self.cluster_ids.insert(cluster.clone(), id.to_string());
+                }
+            }
+        }
+    }
+
     fn discovery(&self) -> String {
         discovery_address(
             self.revision.clone().flatten().as_deref(),
@@ -937,7 +986,88 @@ fn istio_meshes(
     for def in defs.iter().filter(|d| d.keyword == "virtual-destination") {
         vds.entry(def.name.clone()).or_insert_with(|| Vd::read(def));
     }
-    // Their ServiceEntries.
+    let seen = service_entries(&vds, parts, used, out, diags);
+    let grouped = group(&vds, &seen, out, diags);
+    defs.retain(|d| !(d.keyword == "virtual-destination" && grouped.dropped.contains(&d.name)));
+    let mut meshes = grouped.meshes;
+    let mut gateways = parameter_gateways(defs, parts, used, diags);
+
+    // A gateway whose clusters are all in one mesh, and whose parameters say everything the
+    // mesh would, joins it; the mesh then takes what its gateways agree on.
+    for g in gateways.values_mut() {
+        let complete = g.copies.iter().all(|(_, p)| p.istio_complete());
+        let inside = meshes
+            .iter()
+            .position(|m| g.copies.iter().all(|(c, _)| m.clusters.contains(c)));
+        g.mesh = inside.filter(|_| complete && !g.kuma);
+    }
+    for (mi, mesh) in meshes.iter_mut().enumerate() {
+        let copies: Vec<&(String, Params)> = gateways
+            .values()
+            .filter(|g| g.mesh == Some(mi))
+            .flat_map(|g| &g.copies)
+            .collect();
+        mesh.settle(&copies);
+    }
+    let names = mesh_names(&meshes, taken);
+
+    // The gateways' `parameters` and `mesh`.
+    for g in gateways.values() {
+        let record = gateway_record(g, g.mesh.map(|i| &meshes[i]), diags);
+        let mesh_attr = g.mesh.map(|i| (names[i].0.as_str(), g.params_name.1));
+        for def in defs
+            .iter_mut()
+            .filter(|d| d.keyword == "gateway" && d.name == g.name)
+        {
+            let Some(i) = attr_index(&def.block, "parameters") else {
+                continue;
+            };
+            if let Entry::Attr(a) = &mut def.block.entries[i] {
+                a.value = build::map(record.clone(), a.value.span);
+            }
+            if let Some((name, span)) = mesh_attr {
+                def.block.entries.insert(
+                    i,
+                    build::attr("mesh", span, build::path(&["mesh", name], span)),
+                );
+            }
+        }
+    }
+
+    // The virtual destinations' `mesh`, and the routes' hostnames.
+    for def in defs
+        .iter_mut()
+        .filter(|d| d.keyword == "virtual-destination")
+    {
+        let Some(&i) = grouped.mesh_of.get(&def.name) else {
+            continue;
+        };
+        let span = def_name_span(def);
+        insert_after_metadata(
+            &mut def.block,
+            build::attr("mesh", span, build::path(&["mesh", &names[i].0], span)),
+        );
+    }
+    let hosts: Vec<&Vd> = vds.values().collect();
+    for def in defs.iter_mut().filter(|d| d.keyword == "route") {
+        hostnames(&mut def.block, &hosts, &grouped.dropped, diags);
+    }
+
+    meshes
+        .iter()
+        .zip(names)
+        .map(|(m, (name, named))| istio_def(m, &name, named, diags))
+        .collect()
+}
+
+/// The ServiceEntries of the virtual destinations, read; the others are left for W0501.
+fn service_entries(
+    vds: &BTreeMap<String, Vd>,
+    parts: &[Part],
+    used: &mut [bool],
+    out: &mut Reconstructed,
+    diags: &mut Vec<Diagnostic>,
+) -> BTreeMap<String, Seen> {
     let mut seen: BTreeMap<String, Seen> = BTreeMap::new();
     for (i, p) in parts.iter().enumerate() {
         if p.kind != PartKind::ServiceEntry {
@@ -964,10 +1094,32 @@ fn istio_meshes(
         }
         slot.1.push((p.cluster.clone(), entries));
     }
-    // Meshes: the virtual destinations whose ServiceEntries are in the same clusters.
-    let mut meshes: Vec<IstioMesh> = Vec::new();
-    let mut mesh_of: BTreeMap<String, usize> = BTreeMap::new();
-    let mut dropped: BTreeSet<String> = BTreeSet::new();
+    seen
+}
+
+/// The virtual destinations grouped into meshes.
+struct Grouped {
+    meshes: Vec<IstioMesh>,
+    /// The mesh of each virtual destination, by name.
+    mesh_of: BTreeMap<String, usize>,
+    /// Virtual destinations without ServiceEntries (E0511), left out.
+    dropped: BTreeSet<String>,
+}
+
+/// One mesh per set of clusters holding ServiceEntries: a virtual destination's ServiceEntry is
+/// in every workload cluster of its mesh. The east-west endpoints give the mesh's `east-west`,
+/// the local endpoints the services each virtual destination selects.
+fn group(
+    vds: &BTreeMap<String, Vd>,
+    seen: &BTreeMap<String, Seen>,
+    out: &mut Reconstructed,
+    diags: &mut Vec<Diagnostic>,
+) -> Grouped {
+    let mut g = Grouped {
+        meshes: Vec::new(),
+        mesh_of: BTreeMap::new(),
+        dropped: BTreeSet::new(),
+    };
     for vd in vds.values() {
         let Some((clusters, entries)) = seen.get(&vd.name) else {
             diags.push(
@@ -978,32 +1130,23 @@ fn istio_meshes(
                         vd.name
                     ),
                     vd.span,
-                    "no ServiceEntry `{}` in any cluster".replace("{}", &vd.name),
+                    format!("no ServiceEntry `{}` in any cluster", vd.name),
                 )
                 .with_help("topoc writes a virtual destination's ServiceEntry into every workload cluster of its mesh: import those clusters' manifests with the management cluster's"),
             );
-            dropped.insert(vd.name.clone());
+            g.dropped.insert(vd.name.clone());
             continue;
         };
-        let index = match meshes.iter().position(|m| m.clusters == *clusters) {
+        let index = match g.meshes.iter().position(|m| m.clusters == *clusters) {
             Some(i) => i,
             None => {
-                meshes.push(IstioMesh {
-                    clusters: clusters.clone(),
-                    vds: Vec::new(),
-                    span: vd.span,
-                    east_west: BTreeMap::new(),
-                    revision: None,
-                    istiod_namespace: ISTIOD_NAMESPACE.into(),
-                    mesh_id: None,
-                    cluster_ids: BTreeMap::new(),
-                });
-                meshes.len() - 1
+                g.meshes.push(IstioMesh::new(clusters.clone(), vd.span));
+                g.meshes.len() - 1
             }
         };
-        let mesh = &mut meshes[index];
+        let mesh = &mut g.meshes[index];
         mesh.vds.push(vd.name.clone());
-        mesh_of.insert(vd.name.clone(), index);
+        g.mesh_of.insert(vd.name.clone(), index);
         for (here, e) in entries {
             for (cluster, address, span) in &e.remote {
                 match mesh.east_west.get(cluster) {
@@ -1041,9 +1184,17 @@ fn istio_meshes(
             }
         }
     }
-    defs.retain(|d| !(d.keyword == "virtual-destination" && dropped.contains(&d.name)));
+    g
+}
 
-    // Gateways and their GatewayParameters.
+/// The gateways whose `parameters` name a GatewayParameters, with the one of each copy. A
+/// copy without one is E0501, and the gateway keeps no `parameters`.
+fn parameter_gateways(
+    defs: &mut [Def],
+    parts: &[Part],
+    used: &mut [bool],
+    diags: &mut Vec<Diagnostic>,
+) -> BTreeMap<String, ParamGateway> {
     let mut gateways: BTreeMap<String, ParamGateway> = BTreeMap::new();
     let mut missing: BTreeSet<String> = BTreeSet::new();
     for def in defs.iter().filter(|d| d.keyword == "gateway") {
@@ -1094,136 +1245,32 @@ fn istio_meshes(
         }
     }
     gateways.retain(|name, _| !missing.contains(name));
+    gateways
+}
 
-    // A gateway whose clusters are all in one mesh, and whose parameters say everything the
-    // mesh would, joins it.
-    for g in gateways.values_mut() {
-        let complete = g.copies.iter().all(|(_, p)| p.istio_complete());
-        let inside = meshes
-            .iter()
-            .position(|m| g.copies.iter().all(|(c, _)| m.clusters.contains(c)));
-        g.mesh = inside.filter(|_| complete && !g.kuma);
-    }
-    // The mesh's istiod, mesh ID and cluster IDs: what its gateways agree on.
-    for (mi, mesh) in meshes.iter_mut().enumerate() {
-        let members: Vec<&ParamGateway> =
-            gateways.values().filter(|g| g.mesh == Some(mi)).collect();
-        let copies: Vec<&(String, Params)> = members.iter().flat_map(|g| &g.copies).collect();
-        let discovery: BTreeSet<(Option<String>, String)> = copies
-            .iter()
-            .filter_map(|(_, p)| p.discovery.as_ref().and_then(|(d, _)| parse_discovery(d)))
-            .collect();
-        if discovery.len() == 1
-            && copies.iter().all(|(_, p)| {
-                p.discovery
-                    .as_ref()
-                    .is_some_and(|(d, _)| parse_discovery(d).is_some())
-            })
-        {
-            if let Some((revision, namespace)) = discovery.into_iter().next() {
-                mesh.revision = Some(revision);
-                mesh.istiod_namespace = namespace;
-            }
-        }
-        let mesh_ids: BTreeSet<&str> = copies
-            .iter()
-            .filter_map(|(_, p)| p.mesh_id.as_ref().map(|(s, _)| s.as_str()))
-            .collect();
-        let by_cluster = copies
-            .iter()
-            .all(|(c, p)| p.mesh_id.as_ref().is_some_and(|(s, _)| s == c));
-        if !by_cluster && mesh_ids.len() == 1 {
-            mesh.mesh_id = mesh_ids.into_iter().next().map(str::to_string);
-        }
-        for cluster in &mesh.clusters {
-            let ids: BTreeSet<&str> = copies
-                .iter()
-                .filter(|(c, _)| c == cluster)
-                .filter_map(|(_, p)| p.cluster_id.as_ref().map(|(s, _)| s.as_str()))
-                .collect();
-            if let (1, Some(id)) = (ids.len(), ids.iter().next()) {
-                if id != cluster {
-                    mesh.cluster_ids.insert(cluster.clone(), id.to_string());
-                }
-            }
-        }
-    }
-    // Names: the mesh ID when every cluster shares one, else `istio-mesh`.
+/// Each mesh's name, and whether the manifests gave it: the mesh ID when every cluster shares
+/// one, else `istio-mesh` (numbered when taken).
+fn mesh_names(meshes: &[IstioMesh], taken: &mut BTreeSet<String>) -> Vec<(String, bool)> {
     let mut names = Vec::new();
-    for mesh in &meshes {
+    for mesh in meshes {
         let from_id = mesh
             .mesh_id
             .clone()
             .filter(|id| super::write::is_ident(id) && !taken.contains(id));
         let named = from_id.is_some();
         let name = from_id.unwrap_or_else(|| {
-            let mut n = 1;
-            loop {
-                let candidate = if n == 1 {
-                    ISTIO_MESH_NAME.to_string()
-                } else {
-                    format!("{ISTIO_MESH_NAME}-{n}")
-                };
-                if !taken.contains(&candidate) {
-                    break candidate;
-                }
-                n += 1;
-            }
+            (1..)
+                .map(|n| match n {
+                    1 => ISTIO_MESH_NAME.to_string(),
+                    n => format!("{ISTIO_MESH_NAME}-{n}"),
+                })
+                .find(|candidate| !taken.contains(candidate))
+                .unwrap_or_default()
         });
         taken.insert(name.clone());
         names.push((name, named));
     }
-
-    // The gateways' `parameters` and `mesh`.
-    for g in gateways.values() {
-        let record = gateway_record(g, g.mesh.map(|i| &meshes[i]), diags);
-        let mesh_attr = g.mesh.map(|i| (names[i].0.as_str(), g.params_name.1));
-        for def in defs
-            .iter_mut()
-            .filter(|d| d.keyword == "gateway" && d.name == g.name)
-        {
-            let Some(i) = attr_index(&def.block, "parameters") else {
-                continue;
-            };
-            if let Entry::Attr(a) = &mut def.block.entries[i] {
-                a.value = build::map(record.clone(), a.value.span);
-            }
-            if let Some((name, span)) = mesh_attr {
-                let at = attr_index(&def.block, "parameters").unwrap_or(i);
-                def.block.entries.insert(
-                    at,
-                    build::attr("mesh", span, build::path(&["mesh", name], span)),
-                );
-            }
-        }
-    }
-
-    // The virtual destinations' `mesh`, and the routes' hostnames.
-    for def in defs
-        .iter_mut()
-        .filter(|d| d.keyword == "virtual-destination")
-    {
-        let Some(&i) = mesh_of.get(&def.name) else {
-            continue;
-        };
-        let span = def_name_span(def);
-        insert_after_metadata(
-            &mut def.block,
-            build::attr("mesh", span, build::path(&["mesh", &names[i].0], span)),
-        );
-    }
-    let hosts: Vec<&Vd> = vds.values().collect();
-    for def in defs.iter_mut().filter(|d| d.keyword == "route") {
-        let mut cx_diags = Vec::new();
-        hostnames(&mut def.block, &hosts, &dropped, &mut cx_diags);
-        diags.append(&mut cx_diags);
-    }
-
-    meshes
-        .into_iter()
-        .zip(names)
-        .map(|(m, (name, named))| istio_def(m, &name, named, diags))
-        .collect()
+    names
 }
 
 /// One setting of a GatewayParameters: its attribute in `parameters`, its field, and what a
@@ -1395,7 +1442,7 @@ fn resolve_host(
 }
 
 /// The `mesh` definition of a reconstructed Istio mesh.
-fn istio_def(m: IstioMesh, name: &str, named: bool, diags: &mut Vec<Diagnostic>) -> MeshDef {
+fn istio_def(m: &IstioMesh, name: &str, named: bool, diags: &mut Vec<Diagnostic>) -> MeshDef {
     let span = m.span;
     let mut entries = vec![build::attr("provider", span, build::path(&["istio"], span))];
     if let Some(Some(r)) = &m.revision {
@@ -1473,7 +1520,7 @@ fn istio_def(m: IstioMesh, name: &str, named: bool, diags: &mut Vec<Diagnostic>)
     missing.push("its trust domain".into());
     MeshDef {
         block: build::block("mesh", Some(build::ident(name, span)), entries, span),
-        clusters: m.clusters,
+        clusters: m.clusters.clone(),
         comment: format!(
             "Not in the manifests: declared from {}; {} {} left out.",
             and_list(&shown),

@@ -217,10 +217,17 @@ pub(crate) fn read(cx: &mut Cx, doc: &Doc, node: &Node, out: &mut Vec<Read>) {
             name: meta.name,
             name_span: meta.name_span,
             namespace: meta.namespace,
-            metadata: meta.entries.iter().find_map(|e| match e {
-                Entry::Attr(a) => Some(a.key.span),
-                Entry::Block(_) => None,
-            }),
+            // The relay never copies these kinds (`render/mesh.rs`): its annotations would be
+            // lost too.
+            metadata: meta
+                .entries
+                .iter()
+                .find_map(|e| match e {
+                    Entry::Attr(a) => Some(a.key.span),
+                    Entry::Block(_) => None,
+                })
+                .or(meta.relay.as_ref().map(|r| r.span))
+                .or(meta.source.as_ref().map(|s| s.span)),
             spec: node.get("spec").cloned(),
         }))),
         Converted::GeneratedGrant => out.push(Read::GeneratedGrant(doc.cluster.clone())),
