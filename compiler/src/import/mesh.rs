@@ -1349,20 +1349,21 @@ fn gateway_record(
                 .iter()
                 .map(|(c, p)| (c.as_str(), get(p).as_ref().map_or(*at, |(_, s)| *s)))
                 .collect();
-            let ((c1, s1), (c2, s2)) = (spans[0], spans[spans.len() - 1]);
-            diags.push(
-                Diagnostic::new(
-                    Code::ImportCopiesDiffer,
-                    format!(
-                        "GatewayParameters `{params_name}` of gateway `{}` differs between clusters {c1} and {c2} in `{field}`",
-                        g.name
-                    ),
-                    s2,
-                    format!("the copy in {c2}"),
-                )
-                .with_label(s1, format!("the copy in {c1}"))
-                .with_help("a gateway's parameters are the same in every cluster, except the cluster and mesh IDs an Istio mesh gives each cluster: make the copies agree"),
-            );
+            if let (Some(&(c1, s1)), Some(&(c2, s2))) = (spans.first(), spans.last()) {
+                diags.push(
+                    Diagnostic::new(
+                        Code::ImportCopiesDiffer,
+                        format!(
+                            "GatewayParameters `{params_name}` of gateway `{}` differs between clusters {c1} and {c2} in `{field}`",
+                            g.name
+                        ),
+                        s2,
+                        format!("the copy in {c2}"),
+                    )
+                    .with_label(s1, format!("the copy in {c1}"))
+                    .with_help("a gateway's parameters are the same in every cluster, except the cluster and mesh IDs an Istio mesh gives each cluster: make the copies agree"),
+                );
+            }
             continue;
         }
         if let Some((v, span)) = g.copies.first().and_then(|(_, p)| get(p).clone()) {
