@@ -125,6 +125,7 @@ codes! {
     ImportGlooEdge = "E0508", Error, "Gloo Edge API object, which topoc cannot import";
     ImportNotIdentifier = "E0509", Error, "name that a topoc program cannot write";
     ImportUnsupportedKind = "E0510", Error, "Gateway API kind that topoc cannot represent";
+    ImportVdWithoutMesh = "E0511", Error, "virtual destination whose mesh the manifests do not show";
         LandsNowhere = "W0301", Warning, "definition lands in no cluster";
     GatewayNameTooLong = "W0310", Warning, "gateway name longer than 63 characters";
     AllWeightsZero = "W0311", Warning, "every backend of a rule has weight 0";
@@ -154,6 +155,7 @@ codes! {
     ImportIgnored = "W0502", Warning, "manifest field not imported on purpose";
     ImportBuildArtefact = "W0503", Warning, "manifest is a build artefact";
     ImportNoWorkloadCluster = "W0504", Warning, "`distribute-to: *` with no workload cluster known";
+    ImportMeshUnknown = "N0501", Note, "mesh setting the manifests do not show";
 }
 
 impl fmt::Display for Code {

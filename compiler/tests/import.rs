@@ -778,3 +778,512 @@ fn import_is_deterministic_and_writes_nothing_on_error() {
     assert!(!tmp.join("bad.topo").exists());
     let _ = fs::remove_dir_all(&tmp);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Meshes (issue #4): what the importer reconstructs from the mesh objects, and what it reports
+// ---------------------------------------------------------------------------------------------
+
+/// What importing a folder gives: the program, and each diagnostic as (code, message, file).
+struct Imported {
+    program: String,
+    diagnostics: Vec<(Code, String, String)>,
+}
+
+impl Imported {
+    fn codes(&self) -> Vec<Code> {
+        self.diagnostics.iter().map(|(c, _, _)| *c).collect()
+    }
+
+    fn has(&self, code: Code, text: &str) -> bool {
+        self.diagnostics
+            .iter()
+            .any(|(c, m, _)| *c == code && m.contains(text))
+    }
+}
+
+/// Write `files` (path below the folder → text) and import the folder, with `clusters` as
+/// the `--clusters` program when given.
+fn import_tree(name: &str, files: &BTreeMap<String, String>, clusters: Option<&str>) -> Imported {
+    let tmp = support::tempdir(&format!("import-mesh-{name}"));
+    let dir = tmp.join("manifests");
+    support::write_tree(&dir, files);
+    let mut options = ImportOptions::default();
+    if let Some(text) = clusters {
+        let path = tmp.join("clusters.topo");
+        fs::write(&path, text).expect("write clusters");
+        options.clusters.push(path);
+    }
+    let imported = import::import(std::slice::from_ref(&dir), &options).expect("readable");
+    let program = import::to_topo(&imported, std::slice::from_ref(&dir));
+    let sources = &imported.loaded.sources;
+    let diagnostics = imported
+        .diagnostics
+        .into_sorted(sources)
+        .into_iter()
+        .map(|d| {
+            let file = sources.get(d.primary.span.file).name.clone();
+            (d.code, d.message, file)
+        })
+        .collect();
+    let _ = fs::remove_dir_all(&tmp);
+    Imported {
+        program,
+        diagnostics,
+    }
+}
+
+/// Build a program; its files, without topoc's manifest.
+fn build_program(text: &str) -> BTreeMap<String, String> {
+    let c = topoc::compile_source(
+        "imported.topo",
+        text,
+        Options {
+            render: true,
+            ..Options::default()
+        },
+    );
+    let errors: Vec<String> = c
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity() == Severity::Error)
+        .map(|d| format!("{}: {}", d.code, d.message))
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}\n{text}");
+    let tree = c.tree.expect("built");
+    tree.iter()
+        .filter(|(path, _)| !path.ends_with(topoc::emit::MANIFEST))
+        .map(|(path, content)| (path.to_string(), content.to_string()))
+        .collect()
+}
+
+fn golden(name: &str) -> BTreeMap<String, String> {
+    support::read_tree(&support::repo().join("golden").join(name))
+}
+
+/// The clusters of examples/virtual-destinations.
+const VD_CLUSTERS: &str = "cluster mgmt { role = management }\ncluster cluster-1 { labels = { bookinfo = \"true\" } }\ncluster cluster-2 { labels = { bookinfo = \"true\" } }\n";
+
+/// Without a gateway, the mesh comes from the ServiceEntries alone: its clusters, east-west
+/// gateways and the selected service (labels, port, where it runs). istiod's revision is
+/// unknown and said so; the ServiceEntries build back byte for byte.
+#[test]
+fn a_mesh_without_gateways_comes_from_the_service_entries() {
+    let mut files = golden("virtual-destinations");
+    files.retain(|path, _| !path.contains("gloo-system") && !path.contains("productpage"));
+    let imported = import_tree("no-gateway", &files, Some(VD_CLUSTERS));
+    assert!(
+        imported.has(
+            Code::ImportMeshUnknown,
+            "the name and the istiod revision of the Istio mesh of virtual destination `reviews-vd` are not in the manifests"
+        ),
+        "{:?}",
+        imported.diagnostics
+    );
+    assert!(
+        imported
+            .codes()
+            .iter()
+            .all(|c| c.severity() != Severity::Error),
+        "{:?}",
+        imported.diagnostics
+    );
+    let p = &imported.program;
+    assert!(
+        p.contains("mesh istio-mesh {\n  provider  = istio\n  clusters  = all\n  east-west = {"),
+        "{p}"
+    );
+    assert!(!p.contains("  revision"), "{p}");
+    assert!(p.contains("service reviews {\n  namespace = \"bookinfo\"\n  labels    = { app = \"reviews\" }\n  ports     = [{ port = 9080 }]\n}"), "{p}");
+    assert!(p.contains("  mesh      = mesh.istio-mesh\n  hosts"), "{p}");
+    let built = build_program(p);
+    for path in [
+        "cluster-1/bookinfo/serviceentry-reviews-vd.yaml",
+        "cluster-2/bookinfo/serviceentry-reviews-vd.yaml",
+        "mgmt/bookinfo/virtualdestination-reviews-vd.yaml",
+    ] {
+        assert_eq!(built.get(path), files.get(path), "{path}\n{p}");
+    }
+}
+
+/// Only one cluster's ServiceEntry: the other cluster is still in the mesh (an east-west
+/// endpoint names it), and the service runs where a local endpoint shows it.
+#[test]
+fn an_east_west_endpoint_puts_its_cluster_in_the_mesh() {
+    let mut files = golden("virtual-destinations");
+    files.retain(|path, _| path.starts_with("mgmt/") || path.starts_with("cluster-1/bookinfo/se"));
+    let imported = import_tree("one-cluster", &files, None);
+    let p = &imported.program;
+    assert!(p.contains("cluster mgmt { role = management }"), "{p}");
+    assert!(p.contains("cluster cluster-2 {"), "{p}");
+    assert!(p.contains("  runs-in   = [cluster-1]\n"), "{p}");
+    assert!(
+        p.contains("cluster-2 = \"istio-eastwestgateway.istio-gateways.cluster-2.example.com\""),
+        "{p}"
+    );
+}
+
+/// A VirtualDestination without any of its ServiceEntries: its mesh is unknown (E0511). It is
+/// left out, and so is the route backend that sends to its host, without a second error.
+#[test]
+fn a_virtual_destination_without_service_entries_is_e0511() {
+    let mut files = golden("virtual-destinations");
+    files.retain(|path, _| !path.contains("serviceentry"));
+    let imported = import_tree("no-service-entries", &files, Some(VD_CLUSTERS));
+    let errors: Vec<&(Code, String, String)> = imported
+        .diagnostics
+        .iter()
+        .filter(|(c, _, _)| c.severity() == Severity::Error)
+        .collect();
+    assert_eq!(errors.len(), 1, "{:?}", imported.diagnostics);
+    assert_eq!(errors[0].0, Code::ImportVdWithoutMesh);
+    assert!(errors[0]
+        .2
+        .ends_with("mgmt/bookinfo/virtualdestination-reviews-vd.yaml"));
+    assert!(
+        !imported.program.contains("virtual-destination"),
+        "{}",
+        imported.program
+    );
+    assert!(
+        !imported.program.contains("\nmesh "),
+        "{}",
+        imported.program
+    );
+}
+
+/// A ServiceEntry that is not what topoc writes for its virtual destination: every
+/// difference is E0501, on the field, in its file.
+#[test]
+fn a_service_entry_that_differs_from_its_virtual_destination_is_e0501() {
+    let mut files = golden("virtual-destinations");
+    let path = "cluster-2/bookinfo/serviceentry-reviews-vd.yaml".to_string();
+    let se = files[&path]
+        .replace(
+            "  location: MESH_INTERNAL\n",
+            "  location: MESH_EXTERNAL\n  exportTo:\n  - .\n",
+        )
+        .replace("      http-9080: 15443\n", "      http-9080: 443\n");
+    files.insert(path.clone(), se);
+    let imported = import_tree("se-differs", &files, Some(VD_CLUSTERS));
+    let in_file: Vec<&String> = imported
+        .diagnostics
+        .iter()
+        .filter(|(c, _, f)| *c == Code::ImportUnrepresentable && f.ends_with(&path))
+        .map(|(_, m, _)| m)
+        .collect();
+    assert_eq!(
+        in_file,
+        [
+            "`spec.endpoints[0]` cannot be represented in topoc",
+            "`spec.location` cannot be represented in topoc",
+            "`spec.exportTo` cannot be represented in topoc",
+        ],
+        "{:?}",
+        imported.diagnostics
+    );
+}
+
+/// A ServiceEntry that no imported VirtualDestination explains is somebody else's: left out
+/// (W0501), its fields unread.
+#[test]
+fn a_service_entry_of_no_virtual_destination_is_left_out() {
+    let mut files = golden("virtual-destinations");
+    let se = files["cluster-1/bookinfo/serviceentry-reviews-vd.yaml"]
+        .replace("name: reviews-vd", "name: external")
+        .replace(
+            "  resolution: DNS\n",
+            "  resolution: DNS\n  exportTo:\n  - .\n",
+        );
+    files.insert("cluster-1/bookinfo/serviceentry-external.yaml".into(), se);
+    let imported = import_tree("se-foreign", &files, Some(VD_CLUSTERS));
+    assert!(imported.has(Code::ImportForeignKind, "ServiceEntry `external`"));
+    assert!(!imported.codes().contains(&Code::ImportUnrepresentable));
+}
+
+/// A gateway's GatewayParameters outside any mesh: written out in `parameters`, the name left
+/// out when it is the gateway's. Copies that differ in a cluster-independent setting are
+/// E0504; one that is missing is E0501.
+#[test]
+fn gateway_parameters_without_a_mesh_are_written_out() {
+    let base = golden("virtual-destinations");
+    let gateway = base["cluster-1/gloo-system/gateway-http.yaml"]
+        .replace("name: custom-gw-params", "name: http");
+    let params = base["cluster-1/gloo-system/gatewayparameters-custom-gw-params.yaml"]
+        .replace("name: custom-gw-params", "name: http");
+    let files = BTreeMap::from([
+        ("east/gateway.yaml".to_string(), gateway.clone()),
+        ("east/parameters.yaml".to_string(), params.clone()),
+    ]);
+    let imported = import_tree("gp-explicit", &files, None);
+    assert!(
+        imported.diagnostics.is_empty(),
+        "{:?}",
+        imported.diagnostics
+    );
+    let p = &imported.program;
+    assert!(
+        p.contains("  parameters = { discovery-address = \"istiod-main.istio-system.svc:15012\",\n                 cluster-id = \"cluster-1\",\n                 mesh-id = \"cluster-1\",\n                 sds-image = \"cr.kgateway.dev/kgateway-dev/sds:v2.1.0-main\" }"),
+        "{p}"
+    );
+    let built = build_program(p);
+    assert_eq!(
+        built.get("east/gloo-system/gatewayparameters-http.yaml"),
+        Some(&params)
+    );
+    // In two clusters, with another SDS image in one.
+    let mut two = files.clone();
+    two.insert("west/gateway.yaml".into(), gateway);
+    two.insert(
+        "west/parameters.yaml".into(),
+        params.replace("tag: v2.1.0-main", "tag: v2.1.1"),
+    );
+    let imported = import_tree("gp-differ", &two, None);
+    assert!(
+        imported.has(
+            Code::ImportCopiesDiffer,
+            "GatewayParameters `http` of gateway `http` differs between clusters east and west in `sdsContainer.image`"
+        ),
+        "{:?}",
+        imported.diagnostics
+    );
+    // Missing in one cluster.
+    two.remove("west/parameters.yaml");
+    let imported = import_tree("gp-missing", &two, None);
+    assert!(
+        imported.has(
+            Code::ImportUnrepresentable,
+            "Gateway `http` names GatewayParameters `http`, which is not in the manifests of cluster west"
+        ),
+        "{:?}",
+        imported.diagnostics
+    );
+}
+
+/// An Istio `Hostname` backend that no VirtualDestination claims cannot be written (E0501).
+#[test]
+fn a_hostname_no_virtual_destination_claims_is_e0501() {
+    let mut files = golden("virtual-destinations");
+    let path = "cluster-1/gloo-system/httproute-reviews.yaml".to_string();
+    let route = files[&path].replace(
+        "name: reviews.mesh.internal.com",
+        "name: ratings.mesh.internal.com",
+    );
+    files.insert(path.clone(), route);
+    let imported = import_tree("hostname", &files, Some(VD_CLUSTERS));
+    assert!(
+        imported.has(
+            Code::ImportUnrepresentable,
+            "the Istio `Hostname` backend `ratings.mesh.internal.com` cannot be represented in topoc"
+        ),
+        "{:?}",
+        imported.diagnostics
+    );
+}
+
+/// The clusters of examples/kong-mesh, without its standard module.
+const KUMA_CLUSTERS: &str = "cluster east { implementation = kuma(\"2.9\") }\ncluster west { implementation = kuma(\"2.9\") }\n";
+
+const KUMA_GATEWAY: &str = "apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: payments
+  namespace: payments
+  annotations:
+    kuma.io/mesh: payments
+spec:
+  gatewayClassName: kuma
+  listeners:
+  - name: proxy
+    port: 8080
+    protocol: HTTP
+";
+
+const KUMA_CLASS: &str = "apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata:
+  name: kuma
+spec:
+  controllerName: gateways.kuma.io/controller
+";
+
+/// A `kuma.io/mesh` annotation and no MeshGatewayConfig: the mesh is declared from the
+/// annotation, in every cluster that shows Kuma (here, a Kuma class in `west`), with a note
+/// for what the manifests cannot say. The annotation comes back from the build; `default`
+/// stays an annotation.
+#[test]
+fn a_kuma_annotation_declares_its_mesh() {
+    let route = "apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: ledger
+  namespace: payments
+  annotations:
+    kuma.io/mesh: payments
+spec:
+  parentRefs:
+  - name: payments
+    namespace: payments
+  rules:
+  - backendRefs:
+    - name: ledger
+      port: 8080
+";
+    let other = KUMA_GATEWAY
+        .replace(
+            "name: payments\n  namespace: payments",
+            "name: other\n  namespace: other",
+        )
+        .replace("kuma.io/mesh: payments", "kuma.io/mesh: default");
+    let files = BTreeMap::from([
+        ("east/class.yaml".to_string(), KUMA_CLASS.to_string()),
+        ("east/gateway.yaml".to_string(), KUMA_GATEWAY.to_string()),
+        ("east/route.yaml".to_string(), route.to_string()),
+        ("west/class.yaml".to_string(), KUMA_CLASS.to_string()),
+        ("west/other.yaml".to_string(), other.clone()),
+    ]);
+    let imported = import_tree("kuma", &files, Some(KUMA_CLUSTERS));
+    assert_eq!(
+        imported.codes(),
+        [Code::ImportMeshUnknown],
+        "{:?}",
+        imported.diagnostics
+    );
+    let p = &imported.program;
+    assert!(
+        p.contains("mesh payments { provider = kuma  clusters = all }"),
+        "{p}"
+    );
+    assert!(
+        p.contains("  mesh      = mesh.payments\n  listener proxy"),
+        "{p}"
+    );
+    assert!(p.contains("  mesh      = mesh.payments\n  parents"), "{p}");
+    assert!(
+        p.contains("annotations = { \"kuma.io/mesh\" = \"default\" }"),
+        "{p}"
+    );
+    let built = build_program(p);
+    for (path, want) in [
+        ("east/payments/gateway-payments.yaml", KUMA_GATEWAY),
+        ("east/payments/httproute-ledger.yaml", route),
+        ("west/other/gateway-other.yaml", other.as_str()),
+    ] {
+        let got = built
+            .get(path)
+            .map(|t| topoc::yaml::parse(t).expect("yaml"));
+        let mut want = topoc::yaml::parse(want).expect("yaml");
+        want["metadata"]["labels"] = serde_json::json!({ "app.kubernetes.io/managed-by": "topoc" });
+        assert_eq!(got, Some(want), "{path}\n{p}");
+    }
+}
+
+/// A GatewayClass's MeshGatewayConfig becomes its `parameters` (the name left out when it is
+/// the class's); one that is not in the manifests is E0501, and one no class names is left
+/// out (W0501).
+#[test]
+fn mesh_gateway_configs_are_class_parameters() {
+    let class = "apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata:
+  name: kuma-cross-mesh
+spec:
+  controllerName: gateways.kuma.io/controller
+  parametersRef:
+    group: kuma.io
+    kind: MeshGatewayConfig
+    name: kuma-cross-mesh
+";
+    let config = "apiVersion: kuma.io/v1alpha1
+kind: MeshGatewayConfig
+metadata:
+  name: kuma-cross-mesh
+spec:
+  crossMesh: true
+  replicas: 2
+  serviceType: ClusterIP
+  tags:
+    team: payments
+";
+    let files = BTreeMap::from([
+        ("east/class.yaml".to_string(), class.to_string()),
+        ("east/config.yaml".to_string(), config.to_string()),
+        (
+            "east/unused.yaml".to_string(),
+            config.replace("name: kuma-cross-mesh", "name: unused"),
+        ),
+    ]);
+    let imported = import_tree("mgc", &files, Some(KUMA_CLUSTERS));
+    assert!(imported.has(Code::ImportForeignKind, "MeshGatewayConfig `unused`"));
+    assert_eq!(imported.codes(), [Code::ImportForeignKind]);
+    assert!(
+        imported.program.contains("  parameters = { cross-mesh = true,\n                 replicas = 2,\n                 service-type = ClusterIP,\n                 tags = { team = \"payments\" } }"),
+        "{}",
+        imported.program
+    );
+    let files = BTreeMap::from([("east/class.yaml".to_string(), class.to_string())]);
+    let imported = import_tree("mgc-missing", &files, Some(KUMA_CLUSTERS));
+    assert!(
+        imported.has(
+            Code::ImportUnrepresentable,
+            "GatewayClass `kuma-cross-mesh` names MeshGatewayConfig `kuma-cross-mesh`, which is not in the manifests of cluster east"
+        ),
+        "{:?}",
+        imported.diagnostics
+    );
+}
+
+/// A GAMMA parent with a port is `{ ref = service.NAME, port = N }`, and the Service declared
+/// from it carries HTTP on that port (Kuma requires `appProtocol: http`); a `sectionName` on
+/// a Service parent cannot be written.
+#[test]
+fn gamma_parents_are_services() {
+    let route = |extra: &str| {
+        format!(
+            "apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: canary
+  namespace: demo
+spec:
+  parentRefs:
+  - group: \"\"
+    kind: Service
+    name: demo-app
+    port: 5000{extra}
+  rules:
+  - backendRefs:
+    - name: demo-app-v1
+      port: 5000
+"
+        )
+    };
+    let files = BTreeMap::from([("east/route.yaml".to_string(), route(""))]);
+    let imported = import_tree("gamma", &files, Some(KUMA_CLUSTERS));
+    assert!(
+        imported.diagnostics.is_empty(),
+        "{:?}",
+        imported.diagnostics
+    );
+    let p = &imported.program;
+    assert!(
+        p.contains("  parents   = [{ ref = service.demo-app, port = 5000 }]"),
+        "{p}"
+    );
+    assert!(
+        p.contains("  ports     = [{ port = 5000, app-protocol = \"http\" }]"),
+        "{p}"
+    );
+    let built = build_program(p);
+    let got = topoc::yaml::parse(&built["east/demo/httproute-canary.yaml"]).expect("yaml");
+    let want = topoc::yaml::parse(&route("")).expect("yaml");
+    assert_eq!(got["spec"], want["spec"]);
+    let files = BTreeMap::from([(
+        "east/route.yaml".to_string(),
+        route("\n    sectionName: http"),
+    )]);
+    let imported = import_tree("gamma-section", &files, Some(KUMA_CLUSTERS));
+    assert!(imported.has(
+        Code::ImportUnrepresentable,
+        "`spec.parentRefs[0].sectionName` cannot be represented in topoc"
+    ));
+}

@@ -1,6 +1,7 @@
 //! The clusters of an imported program: given with `--clusters`, or implied by the cluster
 //! folders, the clusters the relay's annotations name, the management cluster that holds relay
-//! sources, and the clusters a GatewayLifecycleManager installs into.
+//! sources (or a GatewayLifecycleManager, or VirtualDestinations), the clusters a
+//! GatewayLifecycleManager installs into, and those the mesh objects show.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -29,6 +30,7 @@ pub(crate) fn clusters(
     groups: &[(Def, Copies)],
     given: &[Block],
     revisions: &[(String, String, Span)],
+    shown: &[(String, Span)],
 ) -> Vec<Cluster> {
     if !given.is_empty() {
         return given.iter().filter_map(given_cluster).collect();
@@ -48,6 +50,10 @@ pub(crate) fn clusters(
         }
     };
     for (name, _, at) in revisions {
+        add(name, *at, false, None);
+    }
+    // Clusters that hold or name mesh objects (a ServiceEntry, an east-west endpoint).
+    for (name, at) in shown {
         add(name, *at, false, None);
     }
     for (def, copies) in groups {
@@ -70,12 +76,13 @@ pub(crate) fn clusters(
                         add(c, r.span, false, None);
                     }
                 }
-                None => add(
-                    cluster,
-                    span,
-                    def.keyword == "gateway-install",
-                    def.namespace.clone(),
-                ),
+                // A GatewayLifecycleManager lives in the management cluster, in its namespace;
+                // Gloo Mesh translates VirtualDestinations there.
+                None => match def.keyword {
+                    "gateway-install" => add(cluster, span, true, def.namespace.clone()),
+                    "virtual-destination" => add(cluster, span, true, None),
+                    _ => add(cluster, span, false, None),
+                },
             }
         }
     }

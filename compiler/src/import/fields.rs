@@ -30,6 +30,9 @@ pub(crate) struct Ref {
     pub namespace: String,
     /// A service port the reference uses.
     pub port: Option<i64>,
+    /// The protocol the reference implies for that port: `http` for the port of a GAMMA
+    /// parent, which carries HTTP routes.
+    pub app_protocol: Option<&'static str>,
     pub span: Span,
 }
 

@@ -46,10 +46,18 @@ fn class(cx: &mut Cx, _o: &Object<'_>, top: &mut Fields<'_>) -> Converted {
     let mut entries = Vec::new();
     if let Some(spec) = top.take("spec") {
         if let Some(mut f) = cx.fields(spec, "spec") {
+            let mut controller = None;
             if let Some(c) = f.take("controllerName") {
                 let k = key_span(cx, &f, "controllerName", c);
                 if let Some(v) = cx.string(c, "spec.controllerName") {
+                    controller = c.as_str();
                     entries.push(build::attr("controller", k, v));
+                }
+            }
+            if let Some(p) = f.take("parametersRef") {
+                let k = key_span(cx, &f, "parametersRef", p);
+                if let Some(v) = class_parameters(cx, p, "spec.parametersRef", controller) {
+                    entries.push(build::attr("parameters", k, v));
                 }
             }
             f.finish(cx);
@@ -73,6 +81,25 @@ fn gateway(cx: &mut Cx, o: &Object<'_>, top: &mut Fields<'_>) -> Converted {
                     entries.push(build::attr("class", k, v));
                 }
             }
+            if let Some((mesh, span)) = &o.kuma_mesh {
+                entries.push(build::attr(
+                    "mesh",
+                    *span,
+                    build::path(&["mesh", mesh], *span),
+                ));
+            }
+            if let Some(inf) = f.take("infrastructure") {
+                if let Some(mut inf_f) = cx.fields(inf, "spec.infrastructure") {
+                    if let Some(p) = inf_f.take("parametersRef") {
+                        let k = key_span(cx, &inf_f, "parametersRef", p);
+                        let at = inf_f.at("parametersRef");
+                        if let Some(v) = gateway_parameters(cx, p, &at) {
+                            entries.push(build::attr("parameters", k, v));
+                        }
+                    }
+                    inf_f.finish(cx);
+                }
+            }
             if let Some(ls) = f.take("listeners") {
                 for (i, l) in cx.seq(ls, "spec.listeners").iter().enumerate() {
                     if let Some(b) = listener(cx, o, l, &format!("spec.listeners[{i}]")) {
@@ -88,6 +115,95 @@ fn gateway(cx: &mut Cx, o: &Object<'_>, top: &mut Fields<'_>) -> Converted {
         namespaced: true,
         entries,
     }
+}
+
+/// A reference to a parameters object: its `name` once group and kind are the expected ones.
+/// The object's settings are read into the value later, by [`super::mesh`].
+fn parameters_ref<'n>(
+    cx: &mut Cx,
+    node: &'n Node,
+    path: &str,
+    (group, kind): (&str, &str),
+    why: &str,
+    namespaced: bool,
+) -> Option<&'n Node> {
+    let mut f = cx.fields(node, path)?;
+    let g = f.take("group").and_then(Node::as_str).unwrap_or("");
+    let k = f.take("kind").and_then(Node::as_str).unwrap_or("");
+    let name = f.take("name");
+    if !namespaced {
+        // What the API server defaults or a tool writes; a cluster-scoped kind has none.
+        if let Some(ns) = f.take("namespace") {
+            let at = f.at("namespace");
+            cx.unsupported(ns, &at, &format!("a {kind} is cluster-scoped"));
+        }
+    }
+    f.finish(cx);
+    if g != group || k != kind {
+        cx.unsupported(node, path, why);
+        return None;
+    }
+    let Some(name) = name else {
+        cx.invalid(node, path, "a reference with a `name`");
+        return None;
+    };
+    cx.text(name, &format!("{path}.name"))?;
+    Some(name)
+}
+
+/// `parametersRef` of a GatewayClass: Kuma's `MeshGatewayConfig`, the only class parameters
+/// topoc models. `{ name = "..." }` for now: [`super::mesh`] adds the settings.
+fn class_parameters(
+    cx: &mut Cx,
+    node: &Node,
+    path: &str,
+    controller: Option<&str>,
+) -> Option<Value> {
+    let name = parameters_ref(
+        cx,
+        node,
+        path,
+        ("kuma.io", "MeshGatewayConfig"),
+        "topoc's class parameters are Kuma MeshGatewayConfigs",
+        false,
+    )?;
+    let kuma = crate::model::Vendor::Kuma.controllers();
+    if !controller.is_some_and(|c| kuma.contains(&c)) {
+        cx.unsupported(
+            node,
+            path,
+            &format!(
+                "topoc models class parameters only for Kuma's controller `{}`",
+                kuma.join("`, `")
+            ),
+        );
+        return None;
+    }
+    let span = cx.span(name);
+    let text = name.as_str()?;
+    Some(build::map(
+        vec![(build::ident("name", span), build::string(text, span))],
+        cx.span(node),
+    ))
+}
+
+/// `infrastructure.parametersRef` of a Gateway: kgateway's `GatewayParameters`, the gateway's
+/// `parameters`. `{ name = "..." }` for now: [`super::mesh`] adds the settings.
+fn gateway_parameters(cx: &mut Cx, node: &Node, path: &str) -> Option<Value> {
+    let name = parameters_ref(
+        cx,
+        node,
+        path,
+        ("gateway.kgateway.dev", "GatewayParameters"),
+        "topoc's gateway parameters are kgateway GatewayParameters",
+        true,
+    )?;
+    let span = cx.span(name);
+    let text = name.as_str()?;
+    Some(build::map(
+        vec![(build::ident("name", span), build::string(text, span))],
+        cx.span(node),
+    ))
 }
 
 fn listener(
@@ -251,6 +367,7 @@ fn secret_ref(cx: &mut Cx, o: &Object<'_>, node: &Node, path: &str) -> Option<Va
         name: name.to_string(),
         namespace,
         port: None,
+        app_protocol: None,
         span,
     });
     Some(build::path(&["secret", name], span))

@@ -61,6 +61,7 @@ fn upstream(cx: &mut Cx, o: &Object<'_>, top: &mut Fields<'_>) -> Converted {
                                         Some(NodeValue::Int(i)) => Some(*i),
                                         _ => None,
                                     },
+                                    app_protocol: None,
                                     span,
                                 });
                                 entries.push(build::attr(

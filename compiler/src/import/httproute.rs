@@ -8,6 +8,9 @@ use super::object::{key_span, Converted, Object};
 use crate::syntax::ast::{Entry, Ident, Value};
 use crate::yaml::{Node, NodeValue};
 
+/// The API group of Istio's `Hostname` backends (seed 001, Step 5).
+pub(crate) const ISTIO_GROUP: &str = "networking.istio.io";
+
 /// Gateway API releases that first serve a feature, as `(major, minor)`.
 const RULE_NAMES: (u32, u32) = (1, 4);
 const MIRROR_PERCENT: (u32, u32) = (1, 3);
@@ -15,6 +18,13 @@ const NEW_REDIRECT_STATUS: (u32, u32) = (1, 5);
 
 pub(crate) fn route(cx: &mut Cx, o: &Object<'_>, top: &mut Fields<'_>) -> Converted {
     let mut entries = Vec::new();
+    if let Some((mesh, span)) = &o.kuma_mesh {
+        entries.push(build::attr(
+            "mesh",
+            *span,
+            build::path(&["mesh", mesh], *span),
+        ));
+    }
     if let Some(spec) = top.take("spec") {
         if let Some(mut f) = cx.fields(spec, "spec") {
             if let Some(parents) = f.take("parentRefs") {
@@ -68,13 +78,20 @@ fn parent(cx: &mut Cx, o: &Object<'_>, node: &Node, path: &str) -> Option<Value>
         Some(n) => cx.text(n, &f.at("namespace"))?.to_string(),
         None => o.namespace.clone(),
     };
+    if (group, kind) == ("", "Service") {
+        return service_parent(cx, f, node, path, name, namespace);
+    }
     let section = match f.take("sectionName") {
         Some(s) => Some(cx.text(s, &f.at("sectionName"))?),
         None => None,
     };
     f.finish(cx);
     if group != GROUP || kind != "Gateway" {
-        cx.unsupported(node, path, "a route's parents are Gateways in topoc");
+        cx.unsupported(
+            node,
+            path,
+            "a route's parents are Gateways and (GAMMA) core Services in topoc",
+        );
         return None;
     }
     let Some(name) = name else {
@@ -88,11 +105,58 @@ fn parent(cx: &mut Cx, o: &Object<'_>, node: &Node, path: &str) -> Option<Value>
         name: name.to_string(),
         namespace,
         port: None,
+        app_protocol: None,
         span,
     });
     let mut parts = vec!["gateway", name];
     parts.extend(section);
     Some(build::path(&parts, span))
+}
+
+/// A GAMMA parent (`group: ""`, `kind: Service`): `service.NAME`, or `{ ref = service.NAME,
+/// port = N }` with a port. Its port carries HTTP routes, so a Service declared from the
+/// reference gets `app-protocol = "http"` on it.
+fn service_parent(
+    cx: &mut Cx,
+    mut f: Fields<'_>,
+    node: &Node,
+    path: &str,
+    name: Option<&Node>,
+    namespace: String,
+) -> Option<Value> {
+    let port = f.take("port");
+    let port_key = f.key("port");
+    f.finish(cx);
+    let Some(name) = name else {
+        cx.invalid(node, path, "a reference with a `name`");
+        return None;
+    };
+    let span = cx.span(name);
+    let name = cx.text(name, &format!("{path}.name"))?;
+    let reference = build::path(&["service", name], span);
+    let port_value = match port {
+        Some(p) => Some((cx.int(p, &format!("{path}.port"))?, p)),
+        None => None,
+    };
+    cx.refs.push(Ref {
+        kind: "service",
+        name: name.to_string(),
+        namespace,
+        port: port.and_then(|p| match p.value {
+            NodeValue::Int(n) => Some(n),
+            _ => None,
+        }),
+        app_protocol: Some("http"),
+        span,
+    });
+    let Some((value, p)) = port_value else {
+        return Some(reference);
+    };
+    let key = key_ident(cx, "port", port_key.unwrap_or(p));
+    Some(build::map(
+        vec![(build::ident("ref", span), reference), (key, value)],
+        cx.span(node),
+    ))
 }
 
 fn rule(cx: &mut Cx, o: &Object<'_>, node: &Node, path: &str) -> Option<crate::syntax::ast::Block> {
@@ -263,7 +327,8 @@ fn backend(cx: &mut Cx, o: &Object<'_>, node: &Node, path: &str, usage: Use) -> 
     let group = f.take("group").and_then(Node::as_str).unwrap_or("");
     let kind = f.take("kind").and_then(Node::as_str).unwrap_or("Service");
     let name = f.take("name");
-    let namespace = match f.take("namespace") {
+    let namespace_node = f.take("namespace");
+    let namespace = match namespace_node {
         Some(n) => cx.text(n, &f.at("namespace"))?.to_string(),
         None => o.namespace.clone(),
     };
@@ -298,11 +363,23 @@ fn backend(cx: &mut Cx, o: &Object<'_>, node: &Node, path: &str, usage: Use) -> 
     let target = match (group, kind) {
         ("", "Service") => "service",
         ("gloo.solo.io", "Upstream") => "upstream",
+        (ISTIO_GROUP, "Hostname") => {
+            if let Some(ns) = namespace_node {
+                let at = format!("{path}.namespace");
+                cx.unsupported(ns, &at, "an Istio hostname has no namespace");
+                return None;
+            }
+            // `virtual-destination.HOST` until [`super::mesh`] finds the virtual destination
+            // that claims the host.
+            let reference = build::path(&["virtual-destination", name], span);
+            record.insert(0, (build::ident("ref", span), reference));
+            return Some(build::map(record, cx.span(node)));
+        }
         _ => {
             cx.unsupported(
                 node,
                 path,
-                "topoc's backends are core Services and Gloo Upstreams",
+                "topoc's backends are core Services, Gloo Upstreams and the hosts of virtual destinations",
             );
             return None;
         }
@@ -312,6 +389,7 @@ fn backend(cx: &mut Cx, o: &Object<'_>, node: &Node, path: &str, usage: Use) -> 
         name: name.to_string(),
         namespace,
         port: port_number,
+        app_protocol: None,
         span,
     });
     let reference = build::path(&[target, name], span);

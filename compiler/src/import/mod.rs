@@ -7,7 +7,9 @@
 //!    [`relay`]) and hands
 //!    the rest to the importer of its kind, one module per kind family ([`KINDS`]); each
 //!    produces syntax-tree definitions whose spans point into the YAML;
-//! 3. [`merge`] merges the copies of an object found in several clusters, [`clusters`] declares
+//! 3. [`mesh`] reads what the mesh objects say about other definitions (a ServiceEntry about
+//!    its virtual destination's mesh, a GatewayParameters about its gateway);
+//!    [`merge`] merges the copies of an object found in several clusters, [`clusters`] declares
 //!    the clusters, and [`place`] declares the services and secrets the manifests only
 //!    reference and writes `to` where topoc's default would place a definition elsewhere;
 //! 4. the tree goes to [`write`] (a `.topo` file) or to the resolver and the checks, whose
@@ -25,6 +27,7 @@ mod gloo;
 mod httproute;
 mod istio;
 mod merge;
+mod mesh;
 mod object;
 mod place;
 mod read;
@@ -48,6 +51,7 @@ pub(crate) const KINDS: &[&[object::KindImporter]] = &[
     gloo::KINDS,
     core::KINDS,
     istio::KINDS,
+    mesh::KINDS,
     artefacts::KINDS,
 ];
 
@@ -140,6 +144,7 @@ fn convert(
     options: &ImportOptions,
 ) -> Imported {
     let mut defs: Vec<object::Def> = Vec::new();
+    let mut parts = Vec::new();
     let mut emitting = BTreeSet::new();
     let mut refs = Vec::new();
     let mut needs = None;
@@ -162,6 +167,7 @@ fn convert(
                 object::Read::GeneratedGrant(cluster) => {
                     emitting.insert(cluster);
                 }
+                object::Read::Part(p) => parts.push(*p),
                 object::Read::Nothing => {}
             }
         }
@@ -171,10 +177,13 @@ fn convert(
         revisions.append(&mut cx.revisions);
     }
     let relay = defs.iter().any(|d| d.relay.is_some());
+    let meshes = mesh::reconstruct(&mut defs, parts, &mut diags);
+    refs.extend(meshes.refs.iter().cloned());
     let items = place::place(
         place::Input {
             defs,
             refs,
+            meshes,
             emitting,
             needs,
             revisions,
@@ -261,13 +270,22 @@ pub fn to_topo(imported: &Imported, paths: &[PathBuf]) -> String {
     write::program(&header, &imported.items)
 }
 
-/// In the `--clusters` program, only the clusters (and the constants they may use) count.
+/// In the `--clusters` program, only the clusters (and the constants they may use) count. The
+/// standard modules it imports are left out too (the prelude's stay): the imported program
+/// declares what the manifests hold, such as Kuma's class `kuma`, itself.
 fn keep_clusters_only(loaded: &mut Loaded) -> Vec<ast::Block> {
     let mut given = Vec::new();
+    // The prelude and its modules are loaded first, before any file of the program.
+    let mut prelude = true;
     for (id, file) in &mut loaded.files {
         if loaded.sources.get(*id).name.starts_with("stdlib/") {
+            if !prelude {
+                file.items
+                    .retain(|item| matches!(item, ast::Item::Let { .. }));
+            }
             continue;
         }
+        prelude = false;
         file.items.retain(|item| match item {
             ast::Item::Definition(b) => {
                 if b.kind.name == "cluster" {

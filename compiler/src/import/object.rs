@@ -7,6 +7,7 @@ use super::fields::{Cx, Fields};
 use super::read::Doc;
 use super::relay::{self, Relay, Source};
 use crate::diag::{Code, Diagnostic};
+use crate::mesh::{KUMA_DEFAULT_MESH, KUMA_MESH_ANNOTATION};
 use crate::render::{DISTRIBUTED_SOURCE, DISTRIBUTE_TO, MANAGED_BY};
 use crate::source::Span;
 use crate::syntax::ast::{Block, Entry};
@@ -22,6 +23,8 @@ pub(crate) struct Object<'n> {
     pub namespace: String,
     /// Written by topoc (`app.kubernetes.io/managed-by: topoc`).
     pub managed_by_topoc: bool,
+    /// The Kuma mesh a Gateway or HTTPRoute names (`kuma.io/mesh`, other than `default`).
+    pub kuma_mesh: Option<(String, Span)>,
     /// The whole document.
     pub span: Span,
 }
@@ -46,6 +49,10 @@ pub(crate) enum Converted {
     GeneratedGrant,
     /// Nothing to define (a build artefact); the importer has said so.
     Nothing,
+    /// An object that says something about other definitions (a ServiceEntry written from a
+    /// virtual destination, a GatewayParameters of a gateway): read once every object is, by
+    /// [`super::mesh`].
+    Part(super::mesh::PartKind),
 }
 
 /// One imported definition, before placement.
@@ -70,6 +77,7 @@ pub(crate) enum Read {
     Def(Box<Def>),
     /// A grant topoc generated in this cluster.
     GeneratedGrant(String),
+    Part(Box<super::mesh::Part>),
     Nothing,
 }
 
@@ -179,7 +187,9 @@ pub(crate) fn read(cx: &mut Cx, doc: &Doc, node: &Node, out: &mut Vec<Read>) {
         );
         return;
     };
-    let Some(meta) = metadata(cx, kind, meta_node) else {
+    // Kuma puts Gateway API objects in a mesh with an annotation (seed 003, "Multi-mesh").
+    let meshed = group == super::gateway_api::GROUP && matches!(kind, "Gateway" | "HTTPRoute");
+    let Some(meta) = metadata(cx, kind, meta_node, meshed) else {
         return;
     };
     top.ignore(
@@ -193,12 +203,33 @@ pub(crate) fn read(cx: &mut Cx, doc: &Doc, node: &Node, out: &mut Vec<Read>) {
         name_span: meta.name_span,
         namespace: meta.namespace.clone(),
         managed_by_topoc: meta.managed_by_topoc,
+        kuma_mesh: meta.kuma_mesh.clone(),
         span: cx.span(node),
     };
     let converted = (importer.import)(cx, &object, &mut top);
     top.finish(cx);
     match converted {
         Converted::Nothing => out.push(Read::Nothing),
+        Converted::Part(kind) => out.push(Read::Part(Box::new(super::mesh::Part {
+            kind,
+            cluster: doc.cluster.clone(),
+            file: cx.file,
+            name: meta.name,
+            name_span: meta.name_span,
+            namespace: meta.namespace,
+            // The relay never copies these kinds (`render/mesh.rs`): its annotations would be
+            // lost too.
+            metadata: meta
+                .entries
+                .iter()
+                .find_map(|e| match e {
+                    Entry::Attr(a) => Some(a.key.span),
+                    Entry::Block(_) => None,
+                })
+                .or(meta.relay.as_ref().map(|r| r.span))
+                .or(meta.source.as_ref().map(|s| s.span)),
+            spec: node.get("spec").cloned(),
+        }))),
         Converted::GeneratedGrant => out.push(Read::GeneratedGrant(doc.cluster.clone())),
         Converted::Definition {
             keyword,
@@ -257,6 +288,8 @@ struct Meta {
     managed_by_topoc: bool,
     /// `labels` and `annotations` attributes, without topoc's and the relay's own.
     entries: Vec<Entry>,
+    /// `kuma.io/mesh`, read into the definition's `mesh` instead of its annotations.
+    kuma_mesh: Option<(String, Span)>,
     relay: Option<Relay>,
     source: Option<Source>,
     source_namespace: Option<String>,
@@ -277,7 +310,7 @@ const SERVER_FIELDS: &[&str] = &[
 /// Annotations tools write on their own.
 const TOOL_ANNOTATIONS: &[&str] = &["kubectl.kubernetes.io/last-applied-configuration"];
 
-fn metadata(cx: &mut Cx, kind: &str, node: &Node) -> Option<Meta> {
+fn metadata(cx: &mut Cx, kind: &str, node: &Node, meshed: bool) -> Option<Meta> {
     let mut f = cx.fields(node, "metadata")?;
     let Some(name_node) = f.take("name") else {
         cx.diags.push(
@@ -315,7 +348,16 @@ fn metadata(cx: &mut Cx, kind: &str, node: &Node) -> Option<Meta> {
     let mut relay = None;
     let mut source = None;
     let mut source_namespace = None;
+    let mut kuma_mesh = None;
     if let Some(annotations) = f.take("annotations") {
+        // Kuma's default mesh is never written (`render/gateway_api.rs`): an annotation naming
+        // it stays an annotation, so that it is built back as it is.
+        let mesh = annotations
+            .get(KUMA_MESH_ANNOTATION)
+            .filter(|_| meshed)
+            .and_then(|v| Some((v.as_str()?, cx.span(v))))
+            .filter(|(name, _)| *name != KUMA_DEFAULT_MESH);
+        kuma_mesh = mesh.map(|(name, span)| (name.to_string(), span));
         if let Some(v) = annotations.get(DISTRIBUTE_TO) {
             if let Some((r, ns)) = relay::distribute_to(cx, v, &namespace) {
                 if let Some(ns) = ns {
@@ -345,6 +387,9 @@ fn metadata(cx: &mut Cx, kind: &str, node: &Node) -> Option<Meta> {
             {
                 drop_key(&mut value, key, |_| true);
             }
+            if let Some((mesh, _)) = &kuma_mesh {
+                drop_key(&mut value, KUMA_MESH_ANNOTATION, |v| v == mesh);
+            }
             if !is_empty_map(&value) {
                 let key = f.key("annotations").map_or(value.span, |k| cx.span(k));
                 entries.push(build::attr("annotations", key, value));
@@ -359,6 +404,7 @@ fn metadata(cx: &mut Cx, kind: &str, node: &Node) -> Option<Meta> {
         namespace_span,
         managed_by_topoc,
         entries,
+        kuma_mesh,
         relay,
         source,
         source_namespace,

@@ -9,7 +9,7 @@ use super::build;
 use super::fields::Ref;
 use super::object::Def;
 use super::write;
-use super::{clusters, merge};
+use super::{clusters, merge, mesh};
 use crate::diag::{Code, Diagnostic};
 use crate::source::Span;
 use crate::syntax::ast::{Block, Entry, Value, ValueKind};
@@ -23,10 +23,12 @@ pub struct Item {
 /// Definition keywords in the order the program lists them.
 pub(crate) const ORDER: &[&str] = &[
     "cluster",
+    "mesh",
     "class",
     "service",
     "secret",
     "upstream",
+    "virtual-destination",
     "gateway",
     "route",
     "grant",
@@ -39,6 +41,8 @@ const STDLIB_CLASSES: &[&str] = &["gloo-gateway", "gloo-gateway-distribute"];
 pub(crate) struct Input {
     pub defs: Vec<Def>,
     pub refs: Vec<Ref>,
+    /// The meshes the mesh objects show, and the services their ServiceEntries show.
+    pub meshes: mesh::Reconstructed,
     /// Clusters in which topoc's own ReferenceGrants were found: they emit grants.
     pub emitting: BTreeSet<String>,
     /// The newest Gateway API release the objects need.
@@ -61,8 +65,20 @@ pub(crate) fn place(input: Input, diags: &mut Vec<Diagnostic>) -> Vec<Item> {
         input.explicit,
     );
     let defs = input.defs;
+    let meshes = input.meshes;
     let groups = merge::merge(defs, diags);
-    let clusters = clusters::clusters(&groups, &given, &revisions);
+    let shown: Vec<(String, Span)> = meshes
+        .clusters
+        .iter()
+        .cloned()
+        .chain(meshes.meshes.iter().flat_map(|m| {
+            m.clusters
+                .iter()
+                .map(|c| (c.clone(), m.block.span))
+                .collect::<Vec<_>>()
+        }))
+        .collect();
+    let clusters = clusters::clusters(&groups, &given, &revisions, &shown);
     let workload: BTreeSet<String> = clusters
         .iter()
         .filter(|c| !c.management)
@@ -106,8 +122,13 @@ pub(crate) fn place(input: Input, diags: &mut Vec<Diagnostic>) -> Vec<Item> {
         items.push((def, set, span));
     }
     check_ref_namespaces(&items, &refs, diags);
-    let stubs = stubs(&items, &refs, diags);
+    let stubs = stubs(&items, &refs, &meshes.services, diags);
     for (def, _) in &stubs {
+        let shown = meshes
+            .services
+            .iter()
+            .filter(|s| def.keyword == "service" && s.name == def.name)
+            .flat_map(|s| s.clusters.iter().cloned());
         let users: BTreeSet<String> = items
             .iter()
             .filter(|(d, _, _)| {
@@ -116,6 +137,7 @@ pub(crate) fn place(input: Input, diags: &mut Vec<Diagnostic>) -> Vec<Item> {
                     .any(|(k, n, _)| k == def.keyword && *n == def.name)
             })
             .flat_map(|(_, s, _)| s.iter().cloned())
+            .chain(shown)
             .collect();
         sets.insert((def.keyword.to_string(), def.name.clone()), users);
     }
@@ -203,6 +225,28 @@ pub(crate) fn place(input: Input, diags: &mut Vec<Diagnostic>) -> Vec<Item> {
             Item {
                 comment: Some(comment),
                 block: def.block,
+            },
+        ));
+    }
+    for m in meshes.meshes {
+        let mut block = m.block;
+        let span = block.span;
+        let at = usize::from(!block.entries.is_empty());
+        block.entries.insert(
+            at,
+            build::attr("clusters", span, cx.value(&m.clusters, span)),
+        );
+        let name = block
+            .name
+            .as_ref()
+            .map_or_else(String::new, |n| n.name.clone());
+        out.push((
+            rank("mesh"),
+            0,
+            name,
+            Item {
+                comment: Some(m.comment),
+                block,
             },
         ));
     }
@@ -376,13 +420,17 @@ fn check_ref_namespaces(
 }
 
 /// Services and secrets the manifests reference but do not hold: declared from the
-/// references (their namespace, and the ports used), with a comment saying so.
+/// references (their namespace, and the ports used) and, for services, from what the
+/// ServiceEntries of virtual destinations show (the labels they are selected by), with a
+/// comment saying so.
 fn stubs(
     items: &[(Def, BTreeSet<String>, Span)],
     refs: &[Ref],
+    shown: &[mesh::ServiceEvidence],
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<(Def, String)> {
-    let mut wanted: BTreeMap<(&str, &str), (String, BTreeSet<i64>, Span)> = BTreeMap::new();
+    type Ports = BTreeMap<i64, Option<&'static str>>;
+    let mut wanted: BTreeMap<(&str, &str), (String, Ports, Span)> = BTreeMap::new();
     for r in refs
         .iter()
         .filter(|r| matches!(r.kind, "service" | "secret"))
@@ -395,7 +443,7 @@ fn stubs(
         }
         let entry = wanted
             .entry((r.kind, r.name.as_str()))
-            .or_insert_with(|| (r.namespace.clone(), BTreeSet::new(), r.span));
+            .or_insert_with(|| (r.namespace.clone(), BTreeMap::new(), r.span));
         if entry.0 != r.namespace {
             diags.push(
                 Diagnostic::new(
@@ -414,7 +462,10 @@ fn stubs(
             );
             continue;
         }
-        entry.1.extend(r.port);
+        if let Some(port) = r.port {
+            let protocol = entry.1.entry(port).or_default();
+            *protocol = protocol.or(r.app_protocol);
+        }
     }
     wanted
         .into_iter()
@@ -427,14 +478,30 @@ fn stubs(
                     build::string(&namespace, span),
                 ));
             }
+            let labels: BTreeMap<&str, &str> = shown
+                .iter()
+                .filter(|s| kind == "service" && s.name == name)
+                .flat_map(|s| s.labels.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+                .collect();
+            if !labels.is_empty() {
+                let pairs = labels
+                    .iter()
+                    .map(|(k, v)| (build::ident(k, span), build::string(v, span)))
+                    .collect();
+                entries.push(build::attr("labels", span, build::map(pairs, span)));
+            }
             if kind == "service" && !ports.is_empty() {
                 let list = ports
                     .iter()
-                    .map(|p| {
-                        build::map(
-                            vec![(build::ident("port", span), build::int(*p, span))],
-                            span,
-                        )
+                    .map(|(p, protocol)| {
+                        let mut record = vec![(build::ident("port", span), build::int(*p, span))];
+                        if let Some(protocol) = protocol {
+                            record.push((
+                                build::ident("app-protocol", span),
+                                build::string(protocol, span),
+                            ));
+                        }
+                        build::map(record, span)
                     })
                     .collect();
                 entries.push(build::attr("ports", span, build::list(list, span)));
@@ -444,10 +511,12 @@ fn stubs(
             } else {
                 "secret"
             };
-            let comment = if kind == "service" {
+            let comment = if kind != "service" {
+                "Not in the manifests: declared from the certificate references to it."
+            } else if labels.is_empty() {
                 "Not in the manifests: declared from the references to it, with the ports they use."
             } else {
-                "Not in the manifests: declared from the certificate references to it."
+                "Not in the manifests: declared from the references to it, with the ports they use, and from the ServiceEntries of the virtual destinations that select it."
             };
             let def = Def {
                 keyword,

@@ -13,6 +13,8 @@ pub mod place;
 mod route;
 mod values;
 
+pub(crate) use mesh::parse_image;
+
 use std::collections::{BTreeMap, HashMap};
 
 use crate::diag::{did_you_mean, Code, Diagnostic, Diagnostics};
