@@ -150,6 +150,7 @@ codes! {
     VdNoEastWest = "W0380", Warning, "virtual destination instances unreachable from the other clusters";
     GammaHostnames = "W0381", Warning, "GAMMA route with `hostnames`";
     KumaCrossMeshListener = "E0392", Error, "cross-mesh Kuma gateway listener that is not HTTP";
+    SharedObjectDiffers = "E0393", Error, "two definitions write one object with different settings";
     GammaConsumerRoute = "N0380", Note, "GAMMA consumer route: applies only to its own namespace's clients";
     ImportForeignKind = "W0501", Warning, "manifest of a kind topoc does not manage";
     ImportIgnored = "W0502", Warning, "manifest field not imported on purpose";

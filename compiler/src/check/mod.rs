@@ -19,6 +19,7 @@ mod nowhere;
 mod ports;
 mod precedence;
 mod relay;
+mod shared_objects;
 mod versions;
 mod virtual_destinations;
 
@@ -69,6 +70,7 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
     rules.extend([
         install::check as Rule,
         virtual_destinations::check,
+        shared_objects::check,
         kuma::check,
         gamma::check,
     ]);
