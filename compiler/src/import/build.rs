@@ -81,6 +81,20 @@ pub(crate) fn block(kind: &str, name: Option<Ident>, entries: Vec<Entry>, span: 
 }
 
 /// The value of attribute `key` in a block.
+/// The string entries of a map attribute (`labels`, `select`); anything else reads as empty.
+pub(crate) fn string_map(block: &Block, key: &str) -> std::collections::BTreeMap<String, String> {
+    match get(block, key).map(|v| &v.kind) {
+        Some(ValueKind::Map(entries)) => entries
+            .iter()
+            .filter_map(|(k, v)| match &v.kind {
+                ValueKind::Str(s) => Some((k.name.clone(), s.clone())),
+                _ => None,
+            })
+            .collect(),
+        _ => std::collections::BTreeMap::new(),
+    }
+}
+
 pub(crate) fn get<'a>(block: &'a Block, key: &str) -> Option<&'a Value> {
     block.entries.iter().find_map(|e| match e {
         Entry::Attr(a) if a.key.name == key => Some(&a.value),

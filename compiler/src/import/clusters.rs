@@ -92,16 +92,7 @@ pub(crate) fn clusters(
 fn given_cluster(b: &Block) -> Option<Cluster> {
     let name = b.name.as_ref()?;
     let management = matches!(build::get(b, "role").map(|v| &v.kind), Some(ValueKind::Path(p)) if p.len() == 1 && p[0].name == "management");
-    let labels = match build::get(b, "labels").map(|v| &v.kind) {
-        Some(ValueKind::Map(entries)) => entries
-            .iter()
-            .filter_map(|(k, v)| match &v.kind {
-                ValueKind::Str(s) => Some((k.name.clone(), s.clone())),
-                _ => None,
-            })
-            .collect(),
-        _ => BTreeMap::new(),
-    };
+    let labels = build::string_map(b, "labels");
     Some(Cluster {
         name: name.name.clone(),
         management,

@@ -563,16 +563,7 @@ impl Vd {
                 ports.push((number, protocol, target));
             }
         }
-        let select = match build::get(b, "select").map(|v| &v.kind) {
-            Some(ValueKind::Map(entries)) => entries
-                .iter()
-                .filter_map(|(k, v)| match &v.kind {
-                    ValueKind::Str(s) => Some((k.name.clone(), s.clone())),
-                    _ => None,
-                })
-                .collect(),
-            _ => BTreeMap::new(),
-        };
+        let select = build::string_map(b, "select");
         Vd {
             name: def.name.clone(),
             namespace: def.namespace.clone().unwrap_or_default(),
