@@ -77,6 +77,16 @@ pub fn parameters_name(p: &Program, g: &Gateway) -> Option<String> {
     })
 }
 
+/// Where a gateway asks for its GatewayParameters: its `parameters`, else its mesh, else (an
+/// Istio-class gateway never gets here) its name.
+pub fn parameters_span(g: &Gateway) -> crate::source::Span {
+    g.parameters
+        .as_ref()
+        .map(|x| x.span)
+        .or(g.mesh.as_ref().map(|m| m.span))
+        .unwrap_or(g.meta.name.span)
+}
+
 /// The istio-proxy settings of a gateway in one cluster: what `parameters` says, else what its
 /// mesh says, else (inside a mesh) the cluster's name, as seed 001 suggests.
 #[derive(Clone, Debug, PartialEq, Eq)]

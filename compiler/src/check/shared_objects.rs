@@ -57,12 +57,7 @@ fn gateway_parameters(input: &Input<'_>, diags: &mut Diagnostics) {
         let Some(name) = parameters_name(p, g) else {
             continue;
         };
-        let span = g
-            .parameters
-            .as_ref()
-            .map(|x| x.span)
-            .or(g.mesh.as_ref().map(|m| m.span))
-            .unwrap_or(g.meta.name.span);
+        let span = crate::mesh::parameters_span(g);
         for c in input.placement.gateways[gi].clusters.ones() {
             let settings = proxy_settings(p, g, ClusterId(c as u32));
             let key = (c, g.meta.namespace.value.as_str(), name.clone());

@@ -69,14 +69,7 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
             &what,
         );
         if crate::mesh::parameters_name(p, g).is_some() {
-            // Inside a mesh without `parameters` the gateway still gets a GatewayParameters
-            // reference: point at the mesh then, since that is what asks for it.
-            let span = g
-                .parameters
-                .as_ref()
-                .map(|x| x.span)
-                .or(g.mesh.as_ref().map(|m| m.span))
-                .unwrap_or(g.meta.name.span);
+            let span = crate::mesh::parameters_span(g);
             let clusters = &input.placement.gateways[gi].clusters;
             require(p, diags, clusters, INFRASTRUCTURE, span, &what);
         }
