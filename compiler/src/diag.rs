@@ -149,6 +149,7 @@ codes! {
     MeshOverlap = "E0391", Error, "cluster in two Istio meshes";
     VdNoEastWest = "W0380", Warning, "virtual destination instances unreachable from the other clusters";
     GammaHostnames = "W0381", Warning, "GAMMA route with `hostnames`";
+    VdSeveralInCluster = "W0382", Warning, "virtual destination selects several services in one cluster";
     KumaCrossMeshListener = "E0392", Error, "cross-mesh Kuma gateway listener that is not HTTP";
     SharedObjectDiffers = "E0393", Error, "two definitions write one object with different settings";
     GammaConsumerRoute = "N0380", Note, "GAMMA consumer route: applies only to its own namespace's clients";

@@ -13,13 +13,15 @@
 //! - E0211: a virtual destination of a Kuma mesh (VirtualDestinations are Gloo Platform's, on
 //!   Istio);
 //! - W0380: selected instances in a cluster the mesh gives no east-west address, which the
-//!   other clusters' ServiceEntries therefore cannot list.
+//!   other clusters' ServiceEntries therefore cannot list;
+//! - W0382: `select` matches several services in one cluster (CHECKS.md rule 3): the host then
+//!   balances over all of them, usually a selector one label short.
 
 use std::collections::BTreeMap;
 
 use super::Input;
 use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::mesh::{has_istio_integration, selected};
+use crate::mesh::{has_istio_integration, selected, Selected};
 use crate::model::*;
 use crate::resolve::place::names;
 
@@ -131,6 +133,7 @@ fn selection(input: &Input<'_>, vd: &VirtualDestination, diags: &mut Diagnostics
         diags.push(d.with_help(help));
         return;
     }
+    several_in_one_cluster(p, vd, &found, diags);
     // The ports every selected service has: the only useful `target-port` values.
     let common: Vec<u16> = p
         .service(found[0].service)
@@ -195,6 +198,61 @@ fn selection(input: &Input<'_>, vd: &VirtualDestination, diags: &mut Diagnostics
                     )),
             );
         }
+    }
+}
+
+/// Several selected services in one cluster all become endpoints of the host in that cluster.
+/// Reported once per set of services, naming every cluster where exactly that set runs.
+fn several_in_one_cluster(
+    p: &Program,
+    vd: &VirtualDestination,
+    found: &[Selected],
+    diags: &mut Diagnostics,
+) {
+    let mut per_cluster: BTreeMap<usize, Vec<ServiceId>> = BTreeMap::new();
+    for sel in found {
+        for c in sel.clusters.ones() {
+            per_cluster.entry(c).or_default().push(sel.service);
+        }
+    }
+    let mut by_services: BTreeMap<Vec<ServiceId>, Vec<usize>> = BTreeMap::new();
+    for (c, services) in per_cluster {
+        if services.len() > 1 {
+            by_services.entry(services).or_default().push(c);
+        }
+    }
+    for (services, clusters) in by_services {
+        let names = |ids: &[ServiceId]| {
+            ids.iter()
+                .map(|s| format!("`{}`", p.service(*s).meta.name.text))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let cluster_names = clusters
+            .iter()
+            .map(|c| p.cluster(ClusterId(*c as u32)).name.text.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut d = Diagnostic::new(
+            Code::VdSeveralInCluster,
+            format!(
+                "virtual destination `{}` selects {} services in {cluster_names}: {}",
+                vd.meta.name.text,
+                services.len(),
+                names(&services)
+            ),
+            vd.select.span,
+            format!("matches {} in {cluster_names}", names(&services)),
+        );
+        for s in &services {
+            d = d.with_label(
+                p.service(*s).meta.name.span,
+                format!("has these labels and runs in {cluster_names}"),
+            );
+        }
+        diags.push(d.with_help(
+            "the host balances over all of them: add a label only the intended service has to `select` (and to that service), or `allow = [W0382]` on the virtual destination if they are one workload",
+        ));
     }
 }
 
