@@ -9,6 +9,12 @@ use clap::{Parser, Subcommand, ValueEnum};
 use topoc::diag::{Code, Severity};
 use topoc::{emit, report, Compilation, Options};
 
+/// mimalloc instead of glibc's malloc: the pipeline allocates many small objects on every rayon
+/// thread, and glibc grew each thread's arena with `mprotect` under the process-wide mmap
+/// lock; at fleet scale that was a third of a no-op rebuild (bench/README.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Exit codes: 0 success (warnings allowed), 1 the input has errors (or `--check` found a
 /// difference), 2 usage or I/O failure.
 const EXIT_INPUT: u8 = 1;
