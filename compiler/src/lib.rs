@@ -192,18 +192,20 @@ pub fn compile_loaded(
         plan = install::plan(&program, &placement);
         let attachments = attach::attach(&program);
         let uses = refs::uses(&program, &placement);
+        let selections = mesh::selections(&program, &placement);
         let input = check::Input {
             program: &program,
             graph: &graph,
             placement: &placement,
             attachments: &attachments,
             uses: &uses,
+            selections: &selections,
             target: options.target,
         };
         check::check(&input, &mut diags);
         if options.render && !diags.has_errors() {
             let rendered = match options.target {
-                Target::Clusters => render::render(&program, &placement, &uses),
+                Target::Clusters => render::render(&program, &placement, &uses, &selections),
                 Target::Relay => render::relay::render(&program, &placement),
                 Target::GlooEdge => render::gloo_edge::render(&program, &placement, &attachments),
             };
@@ -236,7 +238,7 @@ pub fn compile_loaded(
             }
         }
         // As with the syntax trees: hundreds of thousands of allocations, freed off the path.
-        rayon::spawn(move || drop((program, graph, placement, attachments, uses)));
+        rayon::spawn(move || drop((program, graph, placement, attachments, uses, selections)));
     }
     let mut diagnostics = diags.into_sorted(&sources);
     diagnostics.retain(|d| !allows.allows(d));

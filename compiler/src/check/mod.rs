@@ -37,6 +37,8 @@ pub struct Input<'a> {
     pub placement: &'a Placement,
     pub attachments: &'a crate::attach::Attachments,
     pub uses: &'a [crate::refs::Use],
+    /// The services each virtual destination selects.
+    pub selections: &'a crate::mesh::Selections,
     pub target: crate::Target,
 }
 

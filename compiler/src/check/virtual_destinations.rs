@@ -21,14 +21,15 @@ use std::collections::BTreeMap;
 
 use super::Input;
 use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::mesh::{has_istio_integration, selected, Selected};
+use crate::mesh::{has_istio_integration, Selected};
 use crate::model::*;
 use crate::resolve::place::names;
 
 pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
     let p = input.program;
     management(p, diags);
-    for vd in &p.virtual_destinations {
+    for (i, vd) in p.virtual_destinations.iter().enumerate() {
+        let found = input.selections.of(VirtualDestinationId(i as u32));
         let MeshProvider::Istio(istio) = &p.mesh(vd.mesh.value).provider else {
             diags.push(
                 Diagnostic::new(
@@ -45,8 +46,8 @@ pub fn check(input: &Input<'_>, diags: &mut Diagnostics) {
             );
             continue;
         };
-        selection(input, vd, diags);
-        east_west(input, vd, istio, diags);
+        selection(input, vd, found, diags);
+        east_west(input, vd, found, istio, diags);
     }
     hosts(p, diags);
     integration(p, diags);
@@ -73,10 +74,14 @@ fn management(p: &Program, diags: &mut Diagnostics) {
     }
 }
 
-fn selection(input: &Input<'_>, vd: &VirtualDestination, diags: &mut Diagnostics) {
+fn selection(
+    input: &Input<'_>,
+    vd: &VirtualDestination,
+    found: &[Selected],
+    diags: &mut Diagnostics,
+) {
     let p = input.program;
     let mesh = p.mesh(vd.mesh.value);
-    let found = selected(p, input.placement, vd);
     let wanted: Vec<String> = vd
         .select
         .value
@@ -133,7 +138,7 @@ fn selection(input: &Input<'_>, vd: &VirtualDestination, diags: &mut Diagnostics
         diags.push(d.with_help(help));
         return;
     }
-    several_in_one_cluster(p, vd, &found, diags);
+    several_in_one_cluster(p, vd, found, diags);
     // The ports every selected service has: the only useful `target-port` values.
     let common: Vec<u16> = p
         .service(found[0].service)
@@ -148,7 +153,7 @@ fn selection(input: &Input<'_>, vd: &VirtualDestination, diags: &mut Diagnostics
         .collect();
     for port in &vd.ports {
         let want = port.service_port();
-        for sel in &found {
+        for sel in found {
             let s = p.service(sel.service);
             if s.ports.iter().any(|sp| sp.port == want) {
                 continue;
@@ -263,6 +268,7 @@ fn several_in_one_cluster(
 fn east_west(
     input: &Input<'_>,
     vd: &VirtualDestination,
+    found: &[Selected],
     istio: &IstioMesh,
     diags: &mut Diagnostics,
 ) {
@@ -276,7 +282,7 @@ fn east_west(
         return;
     }
     let mut reported = std::collections::BTreeSet::new();
-    for sel in selected(p, input.placement, vd) {
+    for sel in found {
         for c in sel.clusters.ones() {
             let cluster = ClusterId(c as u32);
             if istio.east_west.contains_key(&cluster) || !reported.insert(c) {

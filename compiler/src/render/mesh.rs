@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 
 use super::gloo::render_template;
 use super::{object, Cx, Object, TemplateError, MANAGED_BY};
-use crate::mesh::{proxy_settings, selected};
+use crate::mesh::{proxy_settings, Selections};
 use crate::model::*;
 use crate::resolve::place::Placement;
 
@@ -72,6 +72,7 @@ fn plain(id: &Identity<'_>) -> Value {
 pub(super) fn render(
     cx: &Cx<'_>,
     placement: &Placement,
+    selections: &Selections,
     per_cluster: &mut [Vec<Arc<Object>>],
 ) -> Vec<TemplateError> {
     let mut errors = Vec::new();
@@ -94,7 +95,15 @@ pub(super) fn render(
             push(mgmt.index(), virtual_destination(cx, vd));
         }
         for c in placement.virtual_destinations[i].clusters.ones() {
-            push(c, service_entry(cx, placement, vd, ClusterId(c as u32)));
+            push(
+                c,
+                service_entry(
+                    cx,
+                    selections,
+                    VirtualDestinationId(i as u32),
+                    ClusterId(c as u32),
+                ),
+            );
         }
     }
     for (gi, g) in p.gateways.iter().enumerate() {
@@ -183,17 +192,18 @@ const EAST_WEST_PORT: u16 = 15443;
 
 fn service_entry(
     cx: &Cx<'_>,
-    placement: &Placement,
-    vd: &VirtualDestination,
+    selections: &Selections,
+    id: VirtualDestinationId,
     here: ClusterId,
 ) -> Result<Object, TemplateError> {
     let p = cx.program;
+    let vd = p.virtual_destination(id);
     let east_west = match &p.mesh(vd.mesh.value).provider {
         MeshProvider::Istio(istio) => Some(&istio.east_west),
         MeshProvider::Kuma(_) => None,
     };
     let mut endpoints = Vec::new();
-    for sel in selected(p, placement, vd) {
+    for sel in selections.of(id) {
         let s = p.service(sel.service);
         for c in sel.clusters.ones() {
             let cluster = ClusterId(c as u32);

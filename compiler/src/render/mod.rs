@@ -252,6 +252,7 @@ pub fn render(
     p: &Program,
     placement: &Placement,
     uses: &[crate::refs::Use],
+    selections: &crate::mesh::Selections,
 ) -> Result<Vec<ClusterBundle>, Vec<TemplateError>> {
     let templates = templates().map_err(|e| vec![e])?;
     let cx = Cx {
@@ -367,7 +368,7 @@ pub fn render(
     // Gateway installations: IstioOperators per workload cluster, managers for management.
     errors.extend(istio::render(&cx, placement, &mut per_cluster));
     // Virtual destinations, gateway parameters and Kuma gateway configs.
-    errors.extend(mesh::render(&cx, placement, &mut per_cluster));
+    errors.extend(mesh::render(&cx, placement, selections, &mut per_cluster));
     if !errors.is_empty() {
         return Err(errors);
     }
