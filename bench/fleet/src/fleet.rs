@@ -3,6 +3,7 @@
 //! so that the generator only ever writes references that land wherever their users land:
 //! the benchmark measures a topology that compiles, not one that stops at the first error.
 
+use crate::mesh::{Integration, IstioMesh, Kuma, VirtualDestination};
 use crate::rng::Rng;
 use crate::set::ClusterSet;
 
@@ -52,6 +53,8 @@ pub struct Gateway {
     pub secret: Option<usize>,
     /// The region a regional gateway serves; `None` for fleet-wide gateways.
     pub region: Option<usize>,
+    /// Gateways of the mesh region join the Istio mesh (a kgateway proxy with an istio-proxy).
+    pub istio: Option<Integration>,
 }
 
 pub struct Secret {
@@ -64,6 +67,15 @@ pub struct Service {
     pub namespace: String,
     pub runs_in: Dist,
     pub set: ClusterSet,
+    /// The `app` label, on the services a virtual destination selects by `{ app, team }`.
+    pub app: Option<&'static str>,
+}
+
+impl Service {
+    /// A platform service, running in every workload cluster (Kuma zones included).
+    pub fn everywhere(&self) -> bool {
+        matches!(self.runs_in, Dist::Omitted | Dist::All)
+    }
 }
 
 pub struct Upstream {
@@ -103,7 +115,12 @@ pub struct Backend {
 
 pub enum Action {
     Backends(Vec<Backend>),
-    Redirect { hostname: String, status: u16 },
+    Redirect {
+        hostname: String,
+        status: u16,
+    },
+    /// To a virtual destination (an index into `Fleet::virtual_destinations`), on its port.
+    VirtualDestination(usize),
 }
 
 pub enum Rewrite {
@@ -127,6 +144,8 @@ pub struct Rule {
 pub struct Route {
     pub name: String,
     pub namespace: String,
+    /// The service the route belongs to.
+    pub primary: usize,
     pub to: Dist,
     pub set: ClusterSet,
     pub parents: Vec<Parent>,
@@ -144,6 +163,14 @@ pub struct Fleet {
     pub services: Vec<Service>,
     pub upstreams: Vec<Upstream>,
     pub routes: Vec<Route>,
+    pub istio: IstioMesh,
+    pub virtual_destinations: Vec<VirtualDestination>,
+    /// The Kuma mesh and its zones, carved out of the clusters asked for (none on the
+    /// smallest fleets). `clusters` holds the others, the Gloo fleet.
+    pub kuma: Option<Kuma>,
+    /// Kuma zones, known before the Kuma mesh is built: fleet-wide Gloo definitions are then
+    /// written `{ platform = "gloo" }` instead of `all`, to stay out of them.
+    kuma_zones: usize,
 }
 
 const REGIONS: &[&str] = &[
@@ -194,8 +221,10 @@ impl Fleet {
     /// The whole fleet for `shape`; the same `(shape, seed)` always gives the same fleet.
     pub fn generate(shape: Shape, seed: u64) -> Fleet {
         let mut rng = Rng::new(seed);
-        let regions = region_names(region_count(shape.clusters));
-        let clusters = clusters(shape.clusters, &regions);
+        let kuma_zones = crate::mesh::kuma_zone_count(shape.clusters);
+        let gloo = shape.clusters - kuma_zones;
+        let regions = region_names(region_count(gloo));
+        let clusters = clusters(gloo, &regions);
         let mut fleet = Fleet {
             regions,
             clusters,
@@ -204,7 +233,16 @@ impl Fleet {
             services: Vec::new(),
             upstreams: Vec::new(),
             routes: Vec::new(),
+            istio: IstioMesh {
+                name: crate::mesh::ISTIO_MESH,
+                region: 0,
+                set: ClusterSet::empty(gloo),
+            },
+            virtual_destinations: Vec::new(),
+            kuma: None,
+            kuma_zones,
         };
+        fleet.istio = fleet.istio_mesh();
         for g in 0..shape.gateways {
             fleet.add_gateway(&mut rng, g);
         }
@@ -218,7 +256,9 @@ impl Fleet {
             let route = fleet.route(&mut rng, k);
             fleet.routes.push(route);
         }
+        fleet.add_virtual_destinations(shape);
         fleet.place_unused_upstreams();
+        fleet.add_kuma(shape, gloo, kuma_zones, seed);
         fleet
     }
 
@@ -242,7 +282,8 @@ impl Fleet {
             "env" => c.env,
             "region" => &self.regions[c.region],
             "tier" => c.tier,
-            _ => unreachable!("the generator only selects on env, region and tier"),
+            "platform" => "gloo",
+            _ => unreachable!("the generator only selects on env, platform, region and tier"),
         }
     }
 
@@ -272,7 +313,7 @@ impl Fleet {
             .collect()
     }
 
-    fn region_selector(&self, r: usize) -> Vec<(&'static str, String)> {
+    pub(crate) fn region_selector(&self, r: usize) -> Vec<(&'static str, String)> {
         vec![("region", self.regions[r].clone())]
     }
 
@@ -285,6 +326,14 @@ impl Fleet {
             self.secrets.push(secret_for(rng, &name, &to));
             self.secrets.len() - 1
         });
+        // The mesh region's gateways join the mesh; every other one also sets `parameters`.
+        let istio = (region == Some(self.istio.region)).then(|| {
+            if ((g - GLOBAL_GATEWAYS) / self.regions.len()).is_multiple_of(2) {
+                Integration::Mesh
+            } else {
+                Integration::MeshWithParameters
+            }
+        });
         self.gateways.push(Gateway {
             name,
             to,
@@ -292,6 +341,7 @@ impl Fleet {
             listeners,
             secret,
             region,
+            istio,
         });
     }
 
@@ -299,6 +349,10 @@ impl Fleet {
     /// cycle through the regions and through three ways of writing a region.
     fn gateway_placement(&self, g: usize) -> (String, Dist, Option<usize>) {
         match g {
+            0 | 1 if self.kuma_zones > 0 => {
+                let name = ["edge-global", "api-global"][g];
+                (name.to_string(), self.gloo_platform(), None)
+            }
             0 => ("edge-global".to_string(), Dist::Omitted, None),
             1 => ("api-global".to_string(), Dist::All, None),
             _ => {
@@ -319,8 +373,13 @@ impl Fleet {
         }
     }
 
+    /// Every Gloo cluster, and no Kuma zone.
+    fn gloo_platform(&self) -> Dist {
+        Dist::Selector(vec![("platform", "gloo".to_string())])
+    }
+
     fn add_service(&mut self, rng: &mut Rng, s: usize) {
-        let word = WORDS[s % WORDS.len()];
+        let word = word_of(s);
         let runs_in = if s.is_multiple_of(GLOBAL_EVERY) {
             if rng.percent(50) {
                 Dist::Omitted
@@ -341,6 +400,7 @@ impl Fleet {
             namespace: format!("team-{:03}", s / 10),
             runs_in,
             set,
+            app: None,
         });
     }
 
@@ -379,6 +439,7 @@ impl Fleet {
             }),
             name,
             namespace: service.namespace.clone(),
+            primary,
             to,
             set,
             parents,
@@ -542,8 +603,14 @@ impl Fleet {
     }
 
     /// Upstreams no route uses would land nowhere (warning W0301): publish them explicitly
-    /// wherever their service runs, as a platform team would for routes managed elsewhere.
+    /// wherever their service runs, as a platform team would for routes managed elsewhere
+    /// (in the Gloo clusters only: Kuma zones have no Gloo Upstreams).
     fn place_unused_upstreams(&mut self) {
+        let everywhere = if self.kuma_zones > 0 {
+            self.gloo_platform()
+        } else {
+            Dist::All
+        };
         let mut used = vec![false; self.upstreams.len()];
         for rule in self.routes.iter().flat_map(|r| &r.rules) {
             if let Action::Backends(bs) = &rule.action {
@@ -556,12 +623,17 @@ impl Fleet {
         for (u, up) in self.upstreams.iter_mut().enumerate() {
             if !used[u] {
                 up.to = match &self.services[up.service].runs_in {
-                    Dist::Omitted => Dist::All,
+                    Dist::Omitted | Dist::All => everywhere.clone(),
                     d => d.clone(),
                 };
             }
         }
     }
+}
+
+/// The service's word, which names it (and is its `app` label when it has one).
+pub fn word_of(s: usize) -> &'static str {
+    WORDS[s % WORDS.len()]
 }
 
 /// About one region per 20 clusters, and at least two so that placement matters.

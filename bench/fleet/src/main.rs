@@ -6,6 +6,7 @@
 //! a benchmark input must not change because a crate changed its random number algorithm.
 
 mod fleet;
+mod mesh;
 mod render;
 mod rng;
 mod set;
@@ -19,8 +20,9 @@ const USAGE: &str = "\
 usage: topoc-fleet [--size S|M|L] [--seed N] --out DIR
                    [--clusters N] [--gateways G] [--upstreams U] [--routes R]
 
-Writes a synthetic fleet topology into DIR as clusters.topo, gateways.topo, services.topo
-and routes-000.topo, routes-001.topo, ... (500 routes each). Same arguments, same bytes.
+Writes a synthetic fleet topology into DIR as clusters.topo, gateways.topo, services.topo,
+meshes.topo, kuma.topo (fleets of 5 clusters or more) and routes-000.topo, routes-001.topo, ...
+(500 routes each). Same arguments, same bytes.
 
   --size S|M|L     preset (default S):
                      S  10 clusters, 10 gateways,   200 upstreams,  1,000 routes
@@ -29,7 +31,11 @@ and routes-000.topo, routes-001.topo, ... (500 routes each). Same arguments, sam
   --seed N         PRNG seed, an unsigned 64-bit integer (default 1)
   --out DIR        output folder, created if missing; earlier generated files are replaced
   --clusters N, --gateways G, --upstreams U, --routes R
-                   override one number of the preset (each at least 1; routes may be 0)";
+                   override one number of the preset (each at least 1; routes may be 0)
+
+Every size has an Istio mesh over the first region, with virtual destinations and routes to
+them, and (from 5 clusters) a Kuma mesh over zones of its own: one cluster in 16, at least 2,
+counted in --clusters.";
 
 /// Exit status for bad arguments, the same as topoc's for usage errors.
 const EXIT_USAGE: u8 = 2;
@@ -61,15 +67,31 @@ fn main() -> ExitCode {
     let provenance = provenance(&args);
     match write_all(&args.out, &render::files(&fleet, &provenance)) {
         Ok(n) => {
+            let (zones, apps) = fleet
+                .kuma
+                .as_ref()
+                .map_or((0, 0), |k| (k.zones.len(), k.apps.len()));
+            let vd_routes = fleet
+                .routes
+                .iter()
+                .filter(|r| {
+                    r.rules
+                        .iter()
+                        .any(|rule| matches!(rule.action, fleet::Action::VirtualDestination(_)))
+                })
+                .count();
             eprintln!(
-                "topoc-fleet: {n} files in {}: {} clusters, {} gateways, {} services, {} upstreams, {} routes ({} route placements)",
+                "topoc-fleet: {n} files in {}: {} clusters + {zones} Kuma zones, {} gateways, {} services, {} upstreams, {} routes ({} route placements), {} virtual destinations ({vd_routes} routes to them), {apps} Kuma apps ({} routes, {} services)",
                 args.out.display(),
                 fleet.clusters.len(),
                 fleet.gateways.len(),
                 fleet.services.len(),
                 fleet.upstreams.len(),
                 fleet.routes.len(),
-                fleet.route_placements()
+                fleet.route_placements(),
+                fleet.virtual_destinations.len(),
+                2 * apps,
+                3 * apps,
             );
             ExitCode::SUCCESS
         }
@@ -184,11 +206,13 @@ fn write_all(dir: &Path, files: &[(String, String)]) -> std::io::Result<usize> {
 }
 
 fn is_generated(name: &str) -> bool {
-    matches!(name, "clusters.topo" | "gateways.topo" | "services.topo")
-        || name
-            .strip_prefix("routes-")
-            .and_then(|rest| rest.strip_suffix(".topo"))
-            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    matches!(
+        name,
+        "clusters.topo" | "gateways.topo" | "services.topo" | "meshes.topo" | "kuma.topo"
+    ) || name
+        .strip_prefix("routes-")
+        .and_then(|rest| rest.strip_suffix(".topo"))
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 #[cfg(test)]

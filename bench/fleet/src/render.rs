@@ -1,10 +1,12 @@
 //! The fleet as `.topo` source text, split into files the way a team would: clusters,
-//! gateways (with their certificates), services (with their upstreams), and routes in chunks,
+//! gateways (with their certificates), services (with their upstreams), the meshes (the Istio
+//! mesh and its virtual destinations), the Kuma zones' own definitions, and routes in chunks,
 //! so that the benchmark also exercises loading many files.
 
 use std::fmt::Write;
 
 use crate::fleet::*;
+use crate::mesh::{Integration, Kuma, ISTIO_MESH, KUMA_CLASS, SERVICE_PORT};
 
 /// Routes per `routes-NNN.topo` file.
 pub const ROUTES_PER_FILE: usize = 500;
@@ -16,7 +18,14 @@ pub fn files(f: &Fleet, provenance: &str) -> Vec<(String, String)> {
         ("clusters.topo".to_string(), header.clone() + &clusters(f)),
         ("gateways.topo".to_string(), header.clone() + &gateways(f)),
         ("services.topo".to_string(), header.clone() + &services(f)),
+        ("meshes.topo".to_string(), header.clone() + &meshes(f)),
     ];
+    if let Some(kuma) = &f.kuma {
+        out.push((
+            "kuma.topo".to_string(),
+            header.clone() + &kuma_file(f, kuma),
+        ));
+    }
     for (i, chunk) in f.routes.chunks(ROUTES_PER_FILE).enumerate() {
         let mut text = header.clone();
         for r in chunk {
@@ -40,7 +49,14 @@ fn clusters(f: &Fleet) -> String {
         out,
         "# The management cluster holds the relay's source objects; it has none of the"
     );
-    line!(out, "# labels the selectors use, so nothing lands there.");
+    line!(
+        out,
+        "# labels the selectors use, so nothing lands there but the VirtualDestinations, which"
+    );
+    line!(
+        out,
+        "# Gloo Mesh translates there. It also runs Kuma's global control plane (kuma.topo)."
+    );
     line!(out, "cluster mgmt {{");
     line!(out, "  role      = management");
     line!(out, "  namespace = \"gloo-mesh\"");
@@ -49,13 +65,25 @@ fn clusters(f: &Fleet) -> String {
     for c in &f.clusters {
         line!(
             out,
-            "cluster {} {{ gateway-api = \"1.{}\"  labels = {{ env = \"{}\", region = \"{}\", tier = \"{}\" }} }}",
+            "cluster {} {{ gateway-api = \"1.{}\"  labels = {{ env = \"{}\", platform = \"gloo\", region = \"{}\", tier = \"{}\" }} }}",
             c.name,
             c.gateway_api,
             c.env,
             f.regions[c.region],
             c.tier
         );
+    }
+    if let Some(kuma) = &f.kuma {
+        line!(
+            out,
+            "\n# Kuma zones: they serve Kuma's gateway classes only, so no Gloo definition lands here."
+        );
+        for (cluster, zone) in kuma.clusters.iter().zip(&kuma.zones) {
+            line!(
+                out,
+                "cluster {cluster} {{ implementation = kuma(\"2.9\")  gateway-api = \"1.2\"  labels = {{ platform = \"kuma\", zone = \"{zone}\" }} }}"
+            );
+        }
     }
     out
 }
@@ -82,7 +110,20 @@ fn gateway(out: &mut String, f: &Fleet, g: &Gateway) {
     line!(out, "gateway {} {{", g.name);
     line!(out, "  namespace = \"gloo-system\"");
     line!(out, "  labels    = fleet-labels");
-    line!(out, "  class     = gloo-gateway-distribute");
+    match g.istio {
+        // In the mesh: a kgateway proxy with an istio-proxy (seed 001).
+        Some(integration) => {
+            line!(out, "  class     = gloo-gateway-v2");
+            line!(out, "  mesh      = mesh.{ISTIO_MESH}");
+            if integration == Integration::MeshWithParameters {
+                line!(
+                    out,
+                    "  parameters = {{ sds-image = \"cr.kgateway.dev/kgateway-dev/sds:v2.1.0\" }}"
+                );
+            }
+        }
+        None => line!(out, "  class     = gloo-gateway-distribute"),
+    }
     dist(out, f, "to", &g.to);
     for l in &g.listeners {
         line!(out, "  listener {} {{", l.name);
@@ -111,7 +152,14 @@ fn services(f: &Fleet) -> String {
     for s in &f.services {
         line!(out, "service {} {{", s.name);
         line!(out, "  namespace = \"{}\"", s.namespace);
-        line!(out, "  labels    = {{ team = \"{}\" }}", s.namespace);
+        match s.app {
+            Some(app) => line!(
+                out,
+                "  labels    = {{ app = \"{app}\", team = \"{}\" }}",
+                s.namespace
+            ),
+            None => line!(out, "  labels    = {{ team = \"{}\" }}", s.namespace),
+        }
         line!(out, "  ports     = [{{ name = \"http\", port = 8080, target-port = 8080, app-protocol = \"http\" }},");
         line!(out, "               {{ name = \"http-v2\", port = 8081 }}]");
         dist(&mut out, f, "runs-in", &s.runs_in);
@@ -185,6 +233,20 @@ fn render_rule(out: &mut String, f: &Fleet, rule: &Rule) {
             out,
             "    redirect = {{ scheme = https, hostname = \"{hostname}\", status = {status} }}"
         ),
+        // Both ways of writing it: the short form when the port goes without saying.
+        Action::VirtualDestination(v) => {
+            let vd = &f.virtual_destinations[*v];
+            if vd.target_port.is_none() {
+                line!(out, "    backends = [virtual-destination.{}]", vd.name);
+            } else {
+                line!(
+                    out,
+                    "    backends = [{{ ref = virtual-destination.{}, port = {} }}]",
+                    vd.name,
+                    vd.port
+                );
+            }
+        }
     }
     if rule.request_headers {
         line!(out, "    request-headers  = {{ set = {{ x-fleet = \"bench\" }}, remove = [\"x-internal\"] }}");
@@ -266,4 +328,169 @@ fn backends(f: &Fleet, bs: &[Backend]) -> String {
         [one] if bs[0].weight.is_none() && bs[0].upstream.is_multiple_of(4) => one.clone(),
         _ => format!("[{}]", items.join(", ")),
     }
+}
+
+/// The Istio mesh over the first region and its virtual destinations.
+fn meshes(f: &Fleet) -> String {
+    let mut out = String::new();
+    let region = &f.regions[f.istio.region];
+    line!(
+        out,
+        "# Istio over {region}: its gateways join the mesh, and virtual destinations give some of"
+    );
+    line!(
+        out,
+        "# its services one host for all their instances (seed 001)."
+    );
+    line!(out, "mesh {} {{", f.istio.name);
+    line!(out, "  provider     = istio");
+    line!(out, "  clusters     = {{ region = \"{region}\" }}");
+    line!(out, "  revision     = \"1-25\"");
+    line!(out, "  mesh-id      = \"fleet\"");
+    line!(out, "  trust-domain = \"fleet.example.com\"");
+    line!(out, "  east-west    = {{");
+    for c in f.istio.set.iter() {
+        let name = &f.clusters[c].name;
+        line!(
+            out,
+            "    {name} = \"istio-eastwestgateway.istio-gateways.{name}.example.com\""
+        );
+    }
+    line!(out, "  }}");
+    line!(out, "}}\n");
+    for vd in &f.virtual_destinations {
+        let select: Vec<String> = vd
+            .select
+            .iter()
+            .map(|(k, v)| format!("{k} = \"{v}\""))
+            .collect();
+        line!(out, "virtual-destination {} {{", vd.name);
+        line!(out, "  namespace = \"{}\"", vd.namespace);
+        line!(out, "  mesh      = mesh.{}", f.istio.name);
+        line!(out, "  hosts     = [\"{}\"]", vd.host);
+        match vd.target_port {
+            Some(target) => line!(
+                out,
+                "  ports     = [{{ number = {}, protocol = HTTP, target-port = {target} }}]",
+                vd.port
+            ),
+            None => line!(
+                out,
+                "  ports     = [{{ number = {}, protocol = HTTP }}]",
+                vd.port
+            ),
+        }
+        line!(out, "  select    = {{ {} }}", select.join(", "));
+        line!(out, "}}\n");
+    }
+    out
+}
+
+/// The Kuma mesh over its zones, its classes, gateways, services and routes (seed 003).
+fn kuma_file(f: &Fleet, k: &Kuma) -> String {
+    let mut out = String::new();
+    line!(out, "import \"stdlib/kuma\"\n");
+    line!(
+        out,
+        "# Kuma's global control plane runs in the management cluster, where nothing lands."
+    );
+    line!(out, "mesh {} {{", k.name);
+    line!(out, "  provider = kuma");
+    line!(out, "  clusters = {{ platform = \"kuma\" }}");
+    line!(out, "  global   = mgmt");
+    line!(out, "  zones    = {{");
+    for (cluster, zone) in k.clusters.iter().zip(&k.zones) {
+        line!(out, "    {cluster} = \"{zone}\"");
+    }
+    line!(out, "  }}");
+    line!(out, "}}\n");
+    line!(out, "class {KUMA_CLASS} {{");
+    line!(out, "  controller = \"gateways.kuma.io/controller\"");
+    line!(
+        out,
+        "  parameters = {{ name = \"{KUMA_CLASS}\", replicas = 2, service-type = LoadBalancer, tags = {{ team = \"mesh\" }} }}"
+    );
+    line!(out, "}}\n");
+    for g in &k.gateways {
+        line!(out, "gateway {} {{", g.name);
+        line!(out, "  namespace = \"kuma-gateways\"");
+        line!(out, "  class     = {}", g.class);
+        line!(out, "  mesh      = mesh.{}", k.name);
+        line!(out, "  to        = [{}]", k.clusters[g.zone]);
+        line!(
+            out,
+            "  listener http {{ port = 8080  protocol = HTTP  hostname = \"*.{}.example.com\"  routes-from = all }}",
+            k.zones[g.zone]
+        );
+        line!(out, "}}\n");
+    }
+    for app in &k.apps {
+        let zones: Vec<&str> = app.zones.iter().map(|&z| k.clusters[z].as_str()).collect();
+        for suffix in ["", "-v1", "-v2"] {
+            line!(out, "service {}{suffix} {{", app.name);
+            line!(out, "  namespace = \"{}\"", app.namespace);
+            line!(
+                out,
+                "  ports     = [{{ name = \"http\", port = {SERVICE_PORT}, app-protocol = \"http\" }}]"
+            );
+            line!(out, "  runs-in   = [{}]", zones.join(", "));
+            line!(out, "}}");
+        }
+        out.push('\n');
+    }
+    for app in &k.apps {
+        kuma_routes(&mut out, f, k, app);
+    }
+    out
+}
+
+/// An application's north-south route, from the gateway of its first zone (the route's mesh
+/// is its gateway's), and its GAMMA canary: a route whose parent is the app's Service, in the
+/// Service's namespace (a producer route), splitting between v1 and v2.
+fn kuma_routes(out: &mut String, f: &Fleet, k: &Kuma, app: &crate::mesh::KumaApp) {
+    let zone = app.zones[0];
+    line!(out, "route {}-edge {{", app.name);
+    line!(out, "  namespace = \"{}\"", app.namespace);
+    line!(out, "  parents   = [gateway.{}]", k.gateways[zone].name);
+    line!(
+        out,
+        "  hostnames = [\"{}.{}.example.com\"]",
+        app.name,
+        k.zones[zone]
+    );
+    line!(out, "  rule {{");
+    line!(out, "    match    = {{ path = prefix(\"/\") }}");
+    line!(
+        out,
+        "    backends = [{{ ref = service.{}, port = {SERVICE_PORT} }}]",
+        app.name
+    );
+    line!(out, "  }}");
+    line!(out, "}}\n");
+    line!(out, "route {}-canary {{", app.name);
+    line!(out, "  namespace = \"{}\"", app.namespace);
+    line!(out, "  mesh      = mesh.{}", k.name);
+    line!(
+        out,
+        "  parents   = [{{ ref = service.{}, port = {SERVICE_PORT} }}]",
+        app.name
+    );
+    if let Some(p) = app.platform {
+        line!(out, "  rule {{");
+        line!(out, "    match    = {{ path = prefix(\"/platform\") }}");
+        line!(
+            out,
+            "    backends = [{{ ref = service.{}, port = {SERVICE_PORT} }}]",
+            f.services[p].name
+        );
+        line!(out, "  }}");
+    }
+    line!(out, "  rule {{");
+    line!(
+        out,
+        "    backends = [{{ ref = service.{0}-v1, port = {SERVICE_PORT}, weight = 90 }}, {{ ref = service.{0}-v2, port = {SERVICE_PORT}, weight = 10 }}]",
+        app.name
+    );
+    line!(out, "  }}");
+    line!(out, "}}\n");
 }
