@@ -54,6 +54,9 @@ enum Origin {
     Memory(String),
 }
 
+/// Files parsed again together by [`Loader::realign`].
+const REALIGN_WINDOW: usize = 16;
+
 struct Loader {
     sources: SourceMap,
     files: Vec<(FileId, ast::File)>,
@@ -71,8 +74,10 @@ struct Loader {
 
 /// A file read and parsed ahead of its turn, under the id it gets when nothing else is loaded
 /// before it (no imports in between). Parsing is per file and needs only the id and the text,
-/// so the files of a large topology parse in parallel; when the guess is wrong (an import came
-/// first) the file is parsed again in turn, so the result never depends on it.
+/// so the files of a large topology parse in parallel. An import shifts the ids of every file
+/// after it: [`Loader::realign`] parses the next files again, in parallel, under their new ids;
+/// and whenever a guess is still wrong the file is parsed again in turn, so the result never
+/// depends on the guesses.
 struct Preparsed {
     id: FileId,
     text: String,
@@ -159,7 +164,8 @@ pub fn load(
             })
             .collect();
     }
-    for file in &listed {
+    for (i, file) in listed.iter().enumerate() {
+        loader.realign(&listed[i..]);
         loader.load_disk(file, None, diags)?;
     }
     loader.preparsed.clear();
@@ -243,6 +249,60 @@ impl Loader {
             roots,
             preparsed: HashMap::new(),
         }
+    }
+
+    /// Before loading `rest[0]`, a file named on the command line: if an import loaded files
+    /// since the guesses were made, the files parsed ahead have the wrong ids (and each would
+    /// be parsed again in turn, one after the other). Parse the next [`REALIGN_WINDOW`] of
+    /// them again, in parallel, under the ids they now get if no other import comes first.
+    /// A window, not all the rest: a program whose every file imports something pays one
+    /// window per import, not the whole rest each time.
+    fn realign(&mut self, rest: &[PathBuf]) {
+        let next = self.sources.len();
+        let Some(first) = rest.first() else {
+            return;
+        };
+        match self.preparsed.get(&normalize(first)) {
+            Some(p) if p.id.0 as usize != next => {}
+            _ => return,
+        }
+        let mut stale = Vec::new();
+        let mut id = next;
+        for path in rest.iter().map(|p| normalize(p)) {
+            if stale.len() == REALIGN_WINDOW {
+                break;
+            }
+            // Files loaded already (by an import) take no id in turn.
+            let Some(p) = self.preparsed.get(&path) else {
+                continue;
+            };
+            let Ok(now) = u32::try_from(id) else {
+                break;
+            };
+            id += 1;
+            if p.id != FileId(now) {
+                if let Some(p) = self.preparsed.remove(&path) {
+                    stale.push((path, FileId(now), p));
+                }
+            }
+        }
+        use rayon::prelude::*;
+        let redone: Vec<(PathBuf, Preparsed)> = stale
+            .into_par_iter()
+            .map(|(path, id, old)| {
+                let Preparsed { text, file, .. } = old;
+                drop(file);
+                let (file, errors) = syntax::parse(id, &text);
+                let p = Preparsed {
+                    id,
+                    text,
+                    file,
+                    errors,
+                };
+                (path, p)
+            })
+            .collect();
+        self.preparsed.extend(redone);
     }
 
     fn add_parsed(
@@ -508,5 +568,47 @@ mod tests {
             normalize(Path::new("../x.topo")),
             PathBuf::from("../x.topo")
         );
+    }
+
+    /// An import in the first file shifts the ids of every file after it: they are parsed
+    /// again under their new ids, and each tree's spans name its own file.
+    #[test]
+    fn files_after_an_import_get_trees_of_their_own_ids() {
+        let dir = std::env::temp_dir().join(format!("topoc-realign-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp folder");
+        std::fs::write(
+            dir.join("a.topo"),
+            "import \"stdlib/kuma\"\ncluster a { }\n",
+        )
+        .expect("write");
+        // More files than one window, and a syntax error in the last one.
+        for i in 0..(REALIGN_WINDOW + 3) {
+            let text = if i == REALIGN_WINDOW + 2 {
+                format!("cluster c{i} {{ labels = }}\n")
+            } else {
+                format!("cluster c{i} {{ }}\n")
+            };
+            std::fs::write(dir.join(format!("b{i:02}.topo")), text).expect("write");
+        }
+        let mut diags = Diagnostics::default();
+        let loaded = load(
+            std::slice::from_ref(&dir),
+            LoadOptions::default(),
+            &mut diags,
+        )
+        .expect("loads");
+        for (id, file) in &loaded.files {
+            for item in &file.items {
+                if let ast::Item::Definition(block) = item {
+                    assert_eq!(block.span.file, *id, "{}", loaded.sources.get(*id).name);
+                }
+            }
+        }
+        let errors: Vec<_> = diags.into_sorted(&loaded.sources);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        let file = loaded.sources.get(errors[0].primary.span.file);
+        assert!(file.name.ends_with("b18.topo"), "{}", file.name);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
