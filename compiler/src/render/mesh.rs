@@ -12,6 +12,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -69,41 +70,32 @@ fn plain(id: &Identity<'_>) -> Value {
     metadata(id.name, id.namespace, &BTreeMap::new(), &BTreeMap::new())
 }
 
+/// One object to render, and the cluster it goes to.
+enum Job<'p> {
+    VirtualDestination(&'p VirtualDestination),
+    ServiceEntry(VirtualDestinationId, ClusterId),
+    GatewayParameters(&'p Gateway, String, ClusterId),
+    MeshGatewayConfig(&'p Class, &'p MeshGatewayConfig),
+}
+
 pub(super) fn render(
     cx: &Cx<'_>,
     placement: &Placement,
     selections: &Selections,
     per_cluster: &mut [Vec<Arc<Object>>],
 ) -> Vec<TemplateError> {
-    let mut errors = Vec::new();
-    let mut shared: BTreeMap<Arc<str>, Arc<Object>> = BTreeMap::new();
-    let mut push = |c: usize, result: Result<Object, TemplateError>| match result {
-        Ok(obj) => {
-            let obj = shared
-                .entry(obj.yaml.clone())
-                .or_insert_with(|| Arc::new(obj))
-                .clone();
-            if let Some(objects) = per_cluster.get_mut(c) {
-                objects.push(obj);
-            }
-        }
-        Err(e) => errors.push(e),
-    };
     let p = cx.program;
+    // The objects in a fixed order, rendered in parallel (a ServiceEntry per virtual
+    // destination and cluster of its mesh is most of the work), then shared and handed to
+    // their clusters in that order, as a sequential run would.
+    let mut jobs: Vec<(usize, Job<'_>)> = Vec::new();
     for (i, vd) in p.virtual_destinations.iter().enumerate() {
         if let Some(mgmt) = p.management() {
-            push(mgmt.index(), virtual_destination(cx, vd));
+            jobs.push((mgmt.index(), Job::VirtualDestination(vd)));
         }
+        let id = VirtualDestinationId(i as u32);
         for c in placement.virtual_destinations[i].clusters.ones() {
-            push(
-                c,
-                service_entry(
-                    cx,
-                    selections,
-                    VirtualDestinationId(i as u32),
-                    ClusterId(c as u32),
-                ),
-            );
+            jobs.push((c, Job::ServiceEntry(id, ClusterId(c as u32))));
         }
     }
     for (gi, g) in p.gateways.iter().enumerate() {
@@ -111,7 +103,10 @@ pub(super) fn render(
             continue;
         };
         for c in placement.gateways[gi].clusters.ones() {
-            push(c, gateway_parameters(cx, g, &name, ClusterId(c as u32)));
+            jobs.push((
+                c,
+                Job::GatewayParameters(g, name.clone(), ClusterId(c as u32)),
+            ));
         }
     }
     for (ci, class) in p.classes.iter().enumerate() {
@@ -121,7 +116,32 @@ pub(super) fn render(
             continue;
         };
         for c in placement.classes[ci].clusters.ones() {
-            push(c, mesh_gateway_config(cx, class, config));
+            jobs.push((c, Job::MeshGatewayConfig(class, config)));
+        }
+    }
+    let rendered: Vec<Result<Object, TemplateError>> = jobs
+        .par_iter()
+        .map(|(_, job)| match job {
+            Job::VirtualDestination(vd) => virtual_destination(cx, vd),
+            Job::ServiceEntry(vd, here) => service_entry(cx, selections, *vd, *here),
+            Job::GatewayParameters(g, name, c) => gateway_parameters(cx, g, name, *c),
+            Job::MeshGatewayConfig(class, config) => mesh_gateway_config(cx, class, config),
+        })
+        .collect();
+    let mut errors = Vec::new();
+    let mut shared: BTreeMap<Arc<str>, Arc<Object>> = BTreeMap::new();
+    for ((c, _), result) in jobs.iter().zip(rendered) {
+        match result {
+            Ok(obj) => {
+                let obj = shared
+                    .entry(obj.yaml.clone())
+                    .or_insert_with(|| Arc::new(obj))
+                    .clone();
+                if let Some(objects) = per_cluster.get_mut(*c) {
+                    objects.push(obj);
+                }
+            }
+            Err(e) => errors.push(e),
         }
     }
     errors
