@@ -73,7 +73,8 @@ fn plain(id: &Identity<'_>) -> Value {
 /// One object to render, and the cluster it goes to.
 enum Job<'p> {
     VirtualDestination(&'p VirtualDestination),
-    ServiceEntry(VirtualDestinationId, ClusterId),
+    /// A ServiceEntry from its virtual destination's frame.
+    ServiceEntry(VirtualDestinationId, &'p Value, ClusterId),
     GatewayParameters(&'p Gateway, String, ClusterId),
     MeshGatewayConfig(&'p Class, &'p MeshGatewayConfig),
 }
@@ -85,6 +86,18 @@ pub(super) fn render(
     per_cluster: &mut [Vec<Arc<Object>>],
 ) -> Vec<TemplateError> {
     let p = cx.program;
+    let mut errors = Vec::new();
+    // What the ServiceEntries of a virtual destination share, from the template once; only
+    // their endpoints differ from cluster to cluster.
+    let frames: Vec<Result<Value, TemplateError>> = p
+        .virtual_destinations
+        .par_iter()
+        .map(|vd| service_entry_frame(cx, vd))
+        .collect();
+    let frames: Vec<Option<Value>> = frames
+        .into_iter()
+        .map(|frame| frame.map_err(|e| errors.push(e)).ok())
+        .collect();
     // The objects in a fixed order, rendered in parallel (a ServiceEntry per virtual
     // destination and cluster of its mesh is most of the work), then shared and handed to
     // their clusters in that order, as a sequential run would.
@@ -94,8 +107,11 @@ pub(super) fn render(
             jobs.push((mgmt.index(), Job::VirtualDestination(vd)));
         }
         let id = VirtualDestinationId(i as u32);
+        let Some(frame) = &frames[i] else {
+            continue;
+        };
         for c in placement.virtual_destinations[i].clusters.ones() {
-            jobs.push((c, Job::ServiceEntry(id, ClusterId(c as u32))));
+            jobs.push((c, Job::ServiceEntry(id, frame, ClusterId(c as u32))));
         }
     }
     for (gi, g) in p.gateways.iter().enumerate() {
@@ -123,12 +139,13 @@ pub(super) fn render(
         .par_iter()
         .map(|(_, job)| match job {
             Job::VirtualDestination(vd) => virtual_destination(cx, vd),
-            Job::ServiceEntry(vd, here) => service_entry(cx, selections, *vd, *here),
+            Job::ServiceEntry(vd, frame, here) => {
+                Ok(service_entry(cx, selections, *vd, frame, *here))
+            }
             Job::GatewayParameters(g, name, c) => gateway_parameters(cx, g, name, *c),
             Job::MeshGatewayConfig(class, config) => mesh_gateway_config(cx, class, config),
         })
         .collect();
-    let mut errors = Vec::new();
     let mut shared: BTreeMap<Arc<str>, Arc<Object>> = BTreeMap::new();
     for ((c, _), result) in jobs.iter().zip(rendered) {
         match result {
@@ -199,23 +216,64 @@ fn virtual_destination(cx: &Cx<'_>, vd: &VirtualDestination) -> Result<Object, T
     )
 }
 
-#[derive(Serialize)]
-struct Endpoint {
+/// One endpoint of a ServiceEntry: `address`, the cluster's label, `network` for an endpoint
+/// through an east-west gateway, and the port of each of the virtual destination's ports.
+fn endpoint(
     address: String,
-    labels: BTreeMap<String, String>,
-    network: Option<String>,
-    ports: BTreeMap<String, u16>,
+    cluster: &str,
+    network: Option<&str>,
+    ports: impl Iterator<Item = (String, u16)>,
+) -> Value {
+    let mut e = serde_json::Map::new();
+    e.insert("address".into(), Value::String(address));
+    let mut labels = serde_json::Map::new();
+    labels.insert(
+        "topology.istio.io/cluster".into(),
+        Value::String(cluster.to_string()),
+    );
+    e.insert("labels".into(), Value::Object(labels));
+    if let Some(network) = network {
+        e.insert("network".into(), Value::String(network.to_string()));
+    }
+    let ports = ports
+        .map(|(name, port)| (name, Value::from(port)))
+        .collect();
+    e.insert("ports".into(), Value::Object(ports));
+    Value::Object(e)
 }
 
 /// Istio's port for cross-network mTLS through an east-west gateway (`AUTO_PASSTHROUGH`).
 const EAST_WEST_PORT: u16 = 15443;
 
+/// The ServiceEntry of a virtual destination without its endpoints: hosts and ports, from
+/// the template.
+fn service_entry_frame(cx: &Cx<'_>, vd: &VirtualDestination) -> Result<Value, TemplateError> {
+    let mut context = tera::Context::new();
+    context.insert("hosts", &hosts(vd));
+    context.insert("ports", &ports(vd));
+    let what = format!(
+        "the ServiceEntries of virtual destination `{}`",
+        vd.meta.name.text
+    );
+    let mut value = render_template(cx, "serviceentry.yaml.tera", &what, &context)?;
+    if value["spec"].is_null() {
+        value["spec"] = json!({});
+    }
+    Ok(value)
+}
+
+/// The ServiceEntry of a virtual destination in one cluster: its frame, with an endpoint per
+/// cluster running a selected service, the cluster's own instances by their Service name and
+/// the other clusters' through their east-west gateway. The endpoints are built here rather
+/// than in the template: rendering and parsing back thousands of endpoint lists was most of
+/// a large build.
 fn service_entry(
     cx: &Cx<'_>,
     selections: &Selections,
     id: VirtualDestinationId,
+    frame: &Value,
     here: ClusterId,
-) -> Result<Object, TemplateError> {
+) -> Object {
     let p = cx.program;
     let vd = p.virtual_destination(id);
     let east_west = match &p.mesh(vd.mesh.value).provider {
@@ -228,54 +286,41 @@ fn service_entry(
         for c in sel.clusters.ones() {
             let cluster = ClusterId(c as u32);
             let cluster_name = &p.cluster(cluster).name.text;
-            let labels = BTreeMap::from([(
-                "topology.istio.io/cluster".to_string(),
-                cluster_name.clone(),
-            )]);
             if cluster == here {
-                endpoints.push(Endpoint {
-                    address: format!(
-                        "{}.{}.svc.cluster.local",
-                        s.meta.name.text, s.meta.namespace.value
-                    ),
-                    labels,
-                    network: None,
-                    ports: vd
-                        .ports
-                        .iter()
-                        .map(|port| (port_name(port), port.service_port()))
-                        .collect(),
-                });
+                let address = format!(
+                    "{}.{}.svc.cluster.local",
+                    s.meta.name.text, s.meta.namespace.value
+                );
+                let ports = vd
+                    .ports
+                    .iter()
+                    .map(|port| (port_name(port), port.service_port()));
+                endpoints.push(endpoint(address, cluster_name, None, ports));
             } else if let Some(address) = east_west.and_then(|ew| ew.get(&cluster)) {
-                endpoints.push(Endpoint {
-                    address: address.value.clone(),
-                    labels,
-                    network: Some(cluster_name.clone()),
-                    ports: vd
-                        .ports
-                        .iter()
-                        .map(|port| (port_name(port), EAST_WEST_PORT))
-                        .collect(),
-                });
+                let ports = vd
+                    .ports
+                    .iter()
+                    .map(|port| (port_name(port), EAST_WEST_PORT));
+                let address = address.value.clone();
+                endpoints.push(endpoint(address, cluster_name, Some(cluster_name), ports));
             }
         }
     }
-    let mut context = tera::Context::new();
-    context.insert("hosts", &hosts(vd));
-    context.insert("ports", &ports(vd));
-    context.insert("endpoints", &endpoints);
-    let what = format!(
-        "the ServiceEntry of virtual destination `{}` in {}",
-        vd.meta.name.text,
-        p.cluster(here).name.text
-    );
+    let mut value = frame.clone();
+    // No endpoint at all (every selected instance elsewhere, without an east-west address:
+    // W0380) stays `endpoints: null`, as the template wrote it.
+    value["spec"]["endpoints"] = if endpoints.is_empty() {
+        Value::Null
+    } else {
+        Value::Array(endpoints)
+    };
     let id = Identity {
         kind: "ServiceEntry",
         name: &vd.meta.name.text,
         namespace: Some(&vd.meta.namespace.value),
     };
-    let meta = plain(&id);
-    finish(cx, "serviceentry.yaml.tera", &what, &context, id, meta)
+    value["metadata"] = plain(&id);
+    object(id.kind, id.name, id.namespace, &value)
 }
 
 fn gateway_parameters(
