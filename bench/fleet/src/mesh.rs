@@ -4,7 +4,8 @@
 //!   region's gateways join it (a kgateway proxy with an istio-proxy, some with `parameters`);
 //! - virtual destinations, about two per 100 routes, selecting services of the mesh by labels:
 //!   most one service by `{ app, team }` (labels only those services carry), every fourth a
-//!   whole team by `{ team }`, so that selections overlap;
+//!   whole team by `{ team }`, so that selections overlap (a team of several services in the
+//!   mesh says `allow = [W0382]`: several services per cluster, on purpose);
 //! - routes of the mesh region whose parents are all mesh gateways, about two per 100 routes,
 //!   whose first rule sends to a virtual destination instead of its upstreams;
 //! - a Kuma mesh over clusters of their own (Kuma zones, which serve Kuma's classes and not
@@ -14,7 +15,7 @@
 //!   a GAMMA canary route whose parent is its Service.
 //!
 //! Like the rest of the fleet, every reference lands where its user does: the generator keeps
-//! to topoc's rules (E0380–E0392, W0380) by construction.
+//! to topoc's rules (E0380–E0393, W0380–W0382) by construction.
 
 use crate::fleet::{Action, Fleet, Shape};
 use crate::rng::Rng;
@@ -44,6 +45,8 @@ pub struct VirtualDestination {
     pub port: u16,
     /// The services' port, when it differs from `port`.
     pub target_port: Option<u16>,
+    /// It selects several services in each cluster (a team's), on purpose: `allow = [W0382]`.
+    pub several: bool,
 }
 
 pub struct KumaApp {
@@ -148,6 +151,7 @@ impl Fleet {
                 host: format!("{}.mesh.internal", service.name),
                 port,
                 target_port,
+                several: false,
             });
         }
         let mut teams: Vec<&str> = candidates
@@ -156,10 +160,20 @@ impl Fleet {
             .collect();
         teams.dedup();
         let by_team = by_team.min(teams.len());
-        let picked: Vec<String> = (0..by_team)
-            .map(|i| teams[i * teams.len() / by_team].to_string())
+        let picked: Vec<(String, usize)> = (0..by_team)
+            .map(|i| {
+                let team = teams[i * teams.len() / by_team];
+                let members = candidates
+                    .iter()
+                    .filter(|&&s| self.services[s].namespace == team)
+                    .count();
+                (team.to_string(), members)
+            })
             .collect();
-        for team in picked {
+        // A team's services in the mesh each run in all of its clusters (a region, or
+        // everywhere): two or more are several services in every cluster (W0382), meant here
+        // as one host for the team.
+        for (team, members) in picked {
             let (port, target_port) = vd_port(self.virtual_destinations.len());
             self.virtual_destinations.push(VirtualDestination {
                 name: format!("{team}-vd"),
@@ -168,6 +182,7 @@ impl Fleet {
                 host: format!("{team}.mesh.internal"),
                 port,
                 target_port,
+                several: members > 1,
             });
         }
         self.add_virtual_destination_routes(shape);
