@@ -20,7 +20,7 @@ use super::gloo::render_template;
 use super::{object, Cx, Object, TemplateError, MANAGED_BY};
 use crate::mesh::{proxy_settings, Selections};
 use crate::model::*;
-use crate::resolve::place::Placement;
+use crate::resolve::place::{ClusterSet, Placement};
 
 /// Metadata with topoc's label added to `labels`, and no relay provenance: the relay never
 /// copies these kinds.
@@ -281,6 +281,9 @@ fn service_entry(
         MeshProvider::Kuma(_) => None,
     };
     let mut endpoints = Vec::new();
+    // Another cluster is one endpoint, its east-west gateway, however many of the selected
+    // services run there (W0382 warns about several).
+    let mut remote = ClusterSet::with_capacity(p.clusters.len());
     for sel in selections.of(id) {
         let s = p.service(sel.service);
         for c in sel.clusters.ones() {
@@ -296,7 +299,10 @@ fn service_entry(
                     .iter()
                     .map(|port| (port_name(port), port.service_port()));
                 endpoints.push(endpoint(address, cluster_name, None, ports));
-            } else if let Some(address) = east_west.and_then(|ew| ew.get(&cluster)) {
+            } else if let Some(address) = east_west
+                .and_then(|ew| ew.get(&cluster))
+                .filter(|_| !remote.put(c))
+            {
                 let ports = vd
                     .ports
                     .iter()
@@ -308,12 +314,10 @@ fn service_entry(
     }
     let mut value = frame.clone();
     // No endpoint at all (every selected instance elsewhere, without an east-west address:
-    // W0380) stays `endpoints: null`, as the template wrote it.
-    value["spec"]["endpoints"] = if endpoints.is_empty() {
-        Value::Null
-    } else {
-        Value::Array(endpoints)
-    };
+    // W0380): no `endpoints` field, which Istio reads as none.
+    if !endpoints.is_empty() {
+        value["spec"]["endpoints"] = Value::Array(endpoints);
+    }
     let id = Identity {
         kind: "ServiceEntry",
         name: &vd.meta.name.text,
@@ -374,4 +378,88 @@ fn mesh_gateway_config(
     };
     let meta = plain(&id);
     finish(cx, "meshgatewayconfig.yaml.tera", &what, &context, id, meta)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{compile_source, Options};
+
+    /// The ServiceEntry text of virtual destination `reviews` in `cluster`, from a program
+    /// made of the shared preamble (a two-cluster Istio mesh, `east-west` as given) and `rest`.
+    fn service_entry(east_west: &str, rest: &str, cluster: &str) -> String {
+        let text = format!(
+            r#"
+cluster mgmt      {{ role = management }}
+cluster cluster-1 {{ }}
+cluster cluster-2 {{ }}
+mesh bookinfo {{
+  provider  = istio
+  clusters  = [cluster-1, cluster-2]
+  east-west = {{ {east_west} }}
+}}
+virtual-destination reviews {{
+  namespace = "bookinfo"
+  mesh      = mesh.bookinfo
+  hosts     = ["reviews.mesh.internal.com"]
+  ports     = [{{ number = 9080, protocol = HTTP }}]
+  select    = {{ app = "reviews" }}
+  allow     = [W0380, W0382]
+}}
+{rest}
+"#
+        );
+        let c = compile_source(
+            "mesh.topo",
+            &text,
+            Options {
+                render: true,
+                ..Options::default()
+            },
+        );
+        assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
+        let tree = c.tree.expect("a tree");
+        let (_, content) = tree
+            .iter()
+            .find(|(path, _)| {
+                path.starts_with(&format!("{cluster}/")) && path.contains("serviceentry")
+            })
+            .unwrap_or_else(|| panic!("a ServiceEntry in {cluster}: {:?}", tree.keys()));
+        let mut bytes = Vec::new();
+        content.write_to(&mut bytes).expect("in memory");
+        String::from_utf8(bytes).expect("UTF-8")
+    }
+
+    /// Two selected services in cluster-1 are two local endpoints there, but one endpoint,
+    /// the east-west gateway, in cluster-2.
+    #[test]
+    fn another_cluster_is_one_endpoint_however_many_services_run_there() {
+        let services = r#"
+service reviews         { namespace = "bookinfo"  labels = { app = "reviews" }  ports = [{ name = "http", port = 9080 }]  runs-in = [cluster-1] }
+service reviews-metrics { namespace = "bookinfo"  labels = { app = "reviews" }  ports = [{ name = "http", port = 9080 }]  runs-in = [cluster-1] }
+"#;
+        let east_west = r#"cluster-1 = "ew-1.example.com"  cluster-2 = "ew-2.example.com""#;
+        let there = service_entry(east_west, services, "cluster-2");
+        assert_eq!(there.matches("ew-1.example.com").count(), 1, "{there}");
+        let here = service_entry(east_west, services, "cluster-1");
+        assert!(
+            here.contains("reviews.bookinfo.svc.cluster.local"),
+            "{here}"
+        );
+        assert!(
+            here.contains("reviews-metrics.bookinfo.svc.cluster.local"),
+            "{here}"
+        );
+    }
+
+    /// Without a reachable instance (W0380) the ServiceEntry has no `endpoints` field, not a
+    /// null one.
+    #[test]
+    fn no_endpoint_means_no_endpoints_field() {
+        let services = r#"
+service reviews { namespace = "bookinfo"  labels = { app = "reviews" }  ports = [{ name = "http", port = 9080 }]  runs-in = [cluster-1] }
+"#;
+        let there = service_entry(r#"cluster-2 = "ew-2.example.com""#, services, "cluster-2");
+        assert!(!there.contains("endpoints"), "{there}");
+        assert!(there.contains("reviews.mesh.internal.com"), "{there}");
+    }
 }
