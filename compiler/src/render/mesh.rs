@@ -262,9 +262,9 @@ fn service_entry_frame(cx: &Cx<'_>, vd: &VirtualDestination) -> Result<Value, Te
     Ok(value)
 }
 
-/// The ServiceEntry of a virtual destination in one cluster: its frame, with an endpoint per
-/// cluster running a selected service, the cluster's own instances by their Service name and
-/// the other clusters' through their east-west gateway. The endpoints are built here rather
+/// The ServiceEntry of a virtual destination in one cluster: its frame, with the endpoints of
+/// the selected services: in this cluster one per service, by its Service name; in another
+/// cluster one in all, its east-west gateway. The endpoints are built here rather
 /// than in the template: rendering and parsing back thousands of endpoint lists was most of
 /// a large build.
 fn service_entry(
