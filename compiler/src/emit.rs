@@ -375,30 +375,50 @@ pub fn up_to_date(out: &Path, fingerprint: u64) -> bool {
         return false;
     };
     // The output files are still those written: same sizes, not modified after the manifest.
-    // Only sizes are compared, straight from the text: building the map `read_manifest` makes
-    // (400,000 owned paths) was a third of a no-op rebuild of a large fleet.
-    let mut rels = Vec::new();
-    let mut sizes = Vec::new();
-    for line in text.lines().filter(|l| !l.starts_with('#')) {
-        let mut fields = line.split('\t');
-        let (Some(rel), Some(_hash), Some(size)) = (fields.next(), fields.next(), fields.next())
-        else {
-            return false;
-        };
-        let Ok(size) = size.parse::<u64>() else {
-            return false;
-        };
-        if !is_contained(rel) {
-            return false;
-        }
-        rels.push(rel);
-        sizes.push(size);
+    // Only sizes are compared, straight from the text, in parallel blocks of whole lines:
+    // at fleet scale the body is 400,000 lines, and collecting paths and results for them
+    // first was a third of a no-op rebuild (mostly fresh memory for the kernel to clear).
+    line_blocks(skip_comments(&text), 64 * 1024)
+        .par_iter()
+        .all(|block| {
+            let mut lookup = Lookup::new(out);
+            block.lines().all(|line| {
+            let mut fields = line.split('\t');
+            let (Some(rel), Some(_hash), Some(size)) = (fields.next(), fields.next(), fields.next())
+            else {
+                return false;
+            };
+            let Ok(size) = size.parse::<u64>() else {
+                return false;
+            };
+            is_contained(rel)
+                && matches!(lookup.seen(rel), Some((len, Some(t))) if len == size && t <= written)
+        })
+        })
+}
+
+/// `text` after its leading `#` lines.
+fn skip_comments(mut text: &str) -> &str {
+    while text.starts_with('#') {
+        text = text.split_once('\n').map_or("", |(_, rest)| rest);
     }
-    let found = seen_all(out, &rels);
-    sizes
-        .iter()
-        .zip(found)
-        .all(|(size, found)| matches!(found, Some((len, Some(t))) if len == *size && t <= written))
+    text
+}
+
+/// `text` cut into blocks of about `size` bytes, each ending at the end of a line.
+fn line_blocks(text: &str, size: usize) -> Vec<&str> {
+    let mut blocks = Vec::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        let cut = match rest.get(size..).and_then(|tail| tail.find('\n')) {
+            Some(i) => size + i + 1,
+            None => rest.len(),
+        };
+        let (block, tail) = rest.split_at(cut);
+        blocks.push(block);
+        rest = tail;
+    }
+    blocks
 }
 
 /// What a write did.
@@ -491,64 +511,63 @@ fn seen(path: &Path) -> Option<Seen> {
         .map(|meta| (meta.len(), meta.modified().ok()))
 }
 
-/// [`seen`] for every path of `rels` (relative to `out`), in order, in parallel. Consecutive
-/// paths in one folder are looked up relative to that folder.
+/// [`seen`] for every path of `rels` (relative to `out`), in order, in parallel blocks.
 fn seen_all(out: &Path, rels: &[&str]) -> Vec<Option<Seen>> {
-    let mut runs: Vec<(&str, &[&str])> = Vec::new();
-    let mut start = 0;
-    for i in 1..=rels.len() {
-        let dir = |j: usize| rels[j].rsplit_once('/').map_or("", |(d, _)| d);
-        if i == rels.len() || dir(i) != dir(start) {
-            runs.push((dir(start), &rels[start..i]));
-            start = i;
-        }
-    }
-    let found: Vec<Vec<Option<Seen>>> = runs
-        .par_iter()
-        .map(|(dir, files)| seen_in(&out.join(dir), files))
+    let found: Vec<Vec<Option<Seen>>> = rels
+        .par_chunks(4096)
+        .map(|block| {
+            let mut lookup = Lookup::new(out);
+            block.iter().map(|rel| lookup.seen(rel)).collect()
+        })
         .collect();
     found.into_iter().flatten().collect()
 }
 
-/// Size and time of each file of `rels` (all in folder `dir`), each with one `stat` relative
-/// to an open handle of the folder. At fleet scale, walking every path from the root again
-/// for 400,000 files was most of the kernel's work in a rebuild.
-#[cfg(target_os = "linux")]
-fn seen_in(dir: &Path, rels: &[&str]) -> Vec<Option<Seen>> {
-    use rustix::fs::{open, statat, AtFlags, Mode, OFlags};
-    let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
-    let Ok(handle) = open(dir, flags, Mode::empty()) else {
-        return rels
-            .iter()
-            .map(|rel| seen(&dir.join(file_name(rel))))
-            .collect();
-    };
-    rels.iter()
-        .map(|rel| {
-            let st = statat(&handle, file_name(rel), AtFlags::empty()).ok()?;
-            let size = u64::try_from(st.st_size).ok()?;
-            // The same instant `Metadata::modified` gives; before 1970, unknown.
-            let time = match (u64::try_from(st.st_mtime), u32::try_from(st.st_mtime_nsec)) {
-                (Ok(secs), Ok(nanos)) if nanos < 1_000_000_000 => {
-                    Some(std::time::UNIX_EPOCH + std::time::Duration::new(secs, nanos))
-                }
-                _ => None,
-            };
-            Some((size, time))
-        })
-        .collect()
+/// Size and time of files below `out`, each with one `stat` relative to an open handle of
+/// its folder, kept while consecutive paths share it. At fleet scale, walking every path from
+/// the root again for 400,000 files was most of the kernel's work in a rebuild.
+struct Lookup<'a> {
+    out: &'a Path,
+    #[cfg(target_os = "linux")]
+    folder: Option<(&'a str, Option<rustix::fd::OwnedFd>)>,
 }
 
-#[cfg(not(target_os = "linux"))]
-fn seen_in(dir: &Path, rels: &[&str]) -> Vec<Option<Seen>> {
-    rels.iter()
-        .map(|rel| seen(&dir.join(file_name(rel))))
-        .collect()
-}
+impl<'a> Lookup<'a> {
+    fn new(out: &'a Path) -> Lookup<'a> {
+        Lookup {
+            out,
+            #[cfg(target_os = "linux")]
+            folder: None,
+        }
+    }
 
-/// The last part of a `/`-separated relative path.
-fn file_name(rel: &str) -> &str {
-    rel.rsplit_once('/').map_or(rel, |(_, name)| name)
+    #[cfg(target_os = "linux")]
+    fn seen(&mut self, rel: &'a str) -> Option<Seen> {
+        use rustix::fs::{open, statat, AtFlags, Mode, OFlags};
+        let (dir, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+        if self.folder.as_ref().is_none_or(|(d, _)| *d != dir) {
+            let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
+            self.folder = Some((dir, open(self.out.join(dir), flags, Mode::empty()).ok()));
+        }
+        let Some((_, Some(handle))) = &self.folder else {
+            return seen(&self.out.join(rel));
+        };
+        let st = statat(handle, name, AtFlags::empty()).ok()?;
+        let size = u64::try_from(st.st_size).ok()?;
+        // The same instant `Metadata::modified` gives; before 1970, unknown.
+        let time = match (u64::try_from(st.st_mtime), u32::try_from(st.st_mtime_nsec)) {
+            (Ok(secs), Ok(nanos)) if nanos < 1_000_000_000 => {
+                Some(std::time::UNIX_EPOCH + std::time::Duration::new(secs, nanos))
+            }
+            _ => None,
+        };
+        Some((size, time))
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn seen(&mut self, rel: &str) -> Option<Seen> {
+        seen(&self.out.join(rel))
+    }
 }
 
 /// What an output folder holds before a build writes into it: its manifest and the size and

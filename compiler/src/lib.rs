@@ -24,6 +24,7 @@ pub mod emit;
 pub mod fuzzing;
 pub mod graph;
 pub mod import;
+pub mod inputs;
 pub mod install;
 pub mod load;
 pub mod mesh;
@@ -123,33 +124,25 @@ pub fn load(paths: &[PathBuf], options: &Options) -> Result<Loaded, load::LoadEr
 }
 
 impl Loaded {
-    /// A fingerprint of what a build's output depends on: `salt` (the compiler and the flags)
-    /// and the bytes of every file the program reads, in load order. `None` when the input
-    /// did not load cleanly (then there is nothing to compare: build normally).
-    pub fn fingerprint(&self, salt: u64) -> Option<u64> {
+    /// The fingerprint of everything loaded ([`inputs::loaded_key`]), or of the listed files
+    /// when they are all the program read (`listing`, [`inputs::Listing::loaded_key`]): what
+    /// a build records, and a later build compares, to know it has nothing to do. `None` when
+    /// the input did not load cleanly (then there is nothing to compare: build normally).
+    pub fn fingerprint(&self, salt: u64, listing: Option<&inputs::Listing>) -> Option<u64> {
         if self.diagnostics.has_errors() {
             return None;
         }
-        let mut all = format!("{salt:016x}");
-        for (_, f) in self.loaded.sources.files() {
-            all.push_str(&format!(
-                ":{:016x}:{}",
-                emit::hash_bytes(f.text.as_bytes()),
-                f.text.len()
-            ));
-        }
-        Some(emit::hash_bytes(all.as_bytes()))
+        Some(
+            listing
+                .and_then(|l| l.loaded_key(salt, &self.loaded))
+                .unwrap_or_else(|| inputs::loaded_key(salt, &self.loaded)),
+        )
     }
 
     /// Stages 2–5 on what was loaded.
     pub fn compile(self, options: Options) -> Compilation {
         compile_loaded(self.loaded, self.diagnostics, options)
     }
-}
-
-/// The fingerprint of [`Loaded::fingerprint`], loading the files first.
-pub fn fingerprint(paths: &[PathBuf], options: &Options, salt: u64) -> Option<u64> {
-    load(paths, options).ok()?.fingerprint(salt)
 }
 
 /// Compile one source given as text (it can import standard modules only). Used by the fuzz
@@ -172,6 +165,7 @@ pub fn compile_loaded(
         sources,
         files,
         inputs,
+        ..
     } = loaded;
     // The syntax trees are not needed past resolution; freeing hundreds of thousands of nodes
     // runs on a pool thread, beside the checks, instead of on the way to the output.

@@ -30,6 +30,8 @@ pub struct Loaded {
     pub files: Vec<(FileId, ast::File)>,
     /// Every file read from disk, for `--depfile` and rebuild tools.
     pub inputs: Vec<PathBuf>,
+    /// The source of each `.topo` file read from disk, by its path as in `inputs`.
+    pub disk_ids: HashMap<PathBuf, FileId>,
 }
 
 /// An input that could not be read at all (exit code 2, not a diagnostic).
@@ -92,10 +94,7 @@ impl Preparsed {
         if meta.len() > MAX_FILE_BYTES {
             return None;
         }
-        let mut text = String::from_utf8(std::fs::read(path).ok()?).ok()?;
-        if text.starts_with('\u{feff}') {
-            text.replace_range(..3, "   ");
-        }
+        let text = source_text(std::fs::read(path).ok()?).ok()?;
         let (file, errors) = syntax::parse(id, &text);
         Some(Preparsed {
             id,
@@ -114,22 +113,7 @@ pub fn load(
     diags: &mut Diagnostics,
 ) -> Result<Loaded, LoadError> {
     // The project: the folders named on the command line, and the folders of named files.
-    let roots = paths
-        .iter()
-        .map(|p| {
-            let dir = if p.is_dir() {
-                p.as_path()
-            } else {
-                p.parent().unwrap_or(Path::new("."))
-            };
-            let dir = if dir.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                dir
-            };
-            std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf())
-        })
-        .collect();
+    let roots = paths.iter().map(|p| root_of(p)).collect();
     let mut loader = Loader::new(if options.imports_outside {
         None
     } else {
@@ -169,11 +153,33 @@ pub fn load(
         loader.load_disk(file, None, diags)?;
     }
     loader.preparsed.clear();
-    Ok(Loaded {
-        sources: loader.sources,
-        files: loader.files,
-        inputs: loader.inputs,
-    })
+    Ok(loader.finish())
+}
+
+/// The folder a command-line path stands for, canonical: the folder itself, or the folder of
+/// a file. Imports stay inside these folders unless allowed out.
+pub fn root_of(path: &Path) -> PathBuf {
+    let dir = if path.is_dir() {
+        path
+    } else {
+        path.parent().unwrap_or(Path::new("."))
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf())
+}
+
+/// A source file's bytes as the program text: UTF-8, with a byte order mark turned into
+/// spaces (it is not part of the program, and offsets stay those of the file).
+pub fn source_text(bytes: Vec<u8>) -> Result<String, std::string::FromUtf8Error> {
+    let mut text = String::from_utf8(bytes)?;
+    if text.starts_with('\u{feff}') {
+        text.replace_range(..3, "   ");
+    }
+    Ok(text)
 }
 
 /// Load one source given as text, after the prelude. Nothing is read from disk.
@@ -187,11 +193,7 @@ pub fn load_source(name: &str, text: &str, diags: &mut Diagnostics) -> Loaded {
         None,
         diags,
     );
-    Loaded {
-        sources: loader.sources,
-        files: loader.files,
-        inputs: loader.inputs,
-    }
+    loader.finish()
 }
 
 /// A file, or every `.topo` file below a folder, sorted by path.
@@ -221,7 +223,7 @@ pub fn topo_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
 
 /// Lexically normalise `a/./b/../c` to `a/c`, so one file imported two ways is loaded once and
 /// diagnostics print clean relative names.
-fn normalize(path: &Path) -> PathBuf {
+pub fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for comp in path.components() {
         match comp {
@@ -248,6 +250,20 @@ impl Loader {
             display: HashMap::new(),
             roots,
             preparsed: HashMap::new(),
+        }
+    }
+
+    fn finish(self) -> Loaded {
+        let disk_ids = self
+            .display
+            .into_iter()
+            .map(|(id, path)| (path, id))
+            .collect();
+        Loaded {
+            sources: self.sources,
+            files: self.files,
+            inputs: self.inputs,
+            disk_ids,
         }
     }
 
@@ -472,12 +488,8 @@ impl Loader {
         self.inputs.push(path.clone());
         let name = path.to_string_lossy().into_owned();
         let display = path.clone();
-        match String::from_utf8(bytes) {
-            Ok(mut text) => {
-                // A byte order mark is not part of the program.
-                if text.starts_with('\u{feff}') {
-                    text.replace_range(..3, "   ");
-                }
+        match source_text(bytes) {
+            Ok(text) => {
                 self.add_parsed(origin, name, text, Some(display), diags);
             }
             Err(e) => {

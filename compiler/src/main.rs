@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -288,30 +288,36 @@ fn build(args: &BuildArgs) -> ExitCode {
         argocd: args.argocd.clone(),
         consul,
     };
-    // The files are loaded once, for the fingerprint and the compilation; reading and hashing
-    // the compiler's own binary (for the salt) runs beside that.
-    let (salt, loaded) = rayon::join(|| salt(args), || topoc::load(&args.common.paths, &options));
-    let loaded = match loaded {
+    // A rebuild with unchanged inputs, compiler and flags into an untouched output would write
+    // the same bytes: stop early, as build systems do for a no-op. When the last build read
+    // only the files named here, their bytes decide it before anything is parsed.
+    let may_skip = !args.check && args.depfile.as_ref().is_none_or(|d| d.exists());
+    let (salt, listing) = rayon::join(
+        || salt(args),
+        || topoc::inputs::Listing::of(&args.common.paths),
+    );
+    let listed = listing.as_ref().and_then(|l| l.disk_key(salt));
+    if let Some(key) = listed.filter(|_| may_skip) {
+        if emit::up_to_date(&args.out, key) {
+            return up_to_date(&args.out);
+        }
+    }
+    let loaded = match topoc::load(&args.common.paths, &options) {
         Ok(l) => l,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(EXIT_IO);
         }
     };
-    // A rebuild with unchanged inputs, compiler and flags into an untouched output would write
-    // the same bytes: stop after loading, as build systems do for a no-op.
-    let fingerprint = loaded.fingerprint(salt);
-    let fresh_depfile = args.depfile.as_ref().is_none_or(|d| d.exists());
-    if let Some(f) = fingerprint.filter(|_| !args.check && fresh_depfile) {
+    // The fingerprint to record, and, when the program read files beyond those listed, to
+    // compare now: only loading finds those.
+    let fingerprint = loaded.fingerprint(salt, listing.as_ref());
+    if let Some(f) = fingerprint.filter(|f| may_skip && listed != Some(*f)) {
         if emit::up_to_date(&args.out, f) {
-            eprintln!(
-                "topoc: {} is up to date (no input, flag or compiler change)",
-                args.out.display()
-            );
             // Exiting frees the syntax trees at once; dropping them node by node was a
             // sixth of a no-op rebuild of a large fleet.
             std::mem::forget(loaded);
-            return ExitCode::SUCCESS;
+            return up_to_date(&args.out);
         }
     }
     // What `--out` holds (its manifest, and the size and time of every file listed) is read
@@ -396,6 +402,14 @@ fn build(args: &BuildArgs) -> ExitCode {
             ExitCode::from(EXIT_IO)
         }
     }
+}
+
+fn up_to_date(out: &Path) -> ExitCode {
+    eprintln!(
+        "topoc: {} is up to date (no input, flag or compiler change)",
+        out.display()
+    );
+    ExitCode::SUCCESS
 }
 
 /// `--store consul` and `--consul-root`, checked against the flags they go with.

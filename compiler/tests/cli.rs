@@ -808,6 +808,71 @@ fn a_hand_edited_output_file_is_rewritten() {
     let _ = fs::remove_dir_all(&tmp);
 }
 
+/// A no-op rebuild is decided from the bytes of the listed files when the last build read
+/// nothing else; otherwise (an import of a file not named on the command line) only after
+/// loading. Either way any change that could change the output is noticed: an edited
+/// imported file, a renamed file an import names, a changed compiler flag.
+#[test]
+fn a_rebuild_notices_every_input_that_changed() {
+    let tmp = support::tempdir("noopinputs");
+    fs::create_dir_all(tmp.join("src")).expect("mkdir");
+    fs::write(
+        tmp.join("src/main.topo"),
+        "import \"./lib.topo\"\n\
+         route web { namespace = \"web\"  parents = gateway.public  rule { backends = upstream.web } }\n",
+    )
+    .expect("write");
+    let lib = |port: u16| {
+        format!(
+            "cluster east {{ }}\n\
+             service web {{ namespace = \"web\"  ports = [{{ port = 8080 }}, {{ port = 8081 }}] }}\n\
+             upstream web {{ namespace = \"web\"  service = service.web  port = {port} }}\n\
+             gateway public {{ namespace = \"web\"  class = gloo-gateway\n\
+               listener http {{ port = 80  protocol = HTTP }} }}\n"
+        )
+    };
+    fs::write(tmp.join("src/lib.topo"), lib(8080)).expect("write");
+    let build = |args: &[&str]| {
+        let o = topoc(&tmp, args);
+        (o.status.success(), stderr(&o))
+    };
+    let upstream = tmp.join("out/east/web/upstream-web.yaml");
+
+    // The folder: both files are listed.
+    let (ok, err) = build(&["build", "src", "--out", "out"]);
+    assert!(ok, "{err}");
+    let (ok, err) = build(&["build", "src", "--out", "out"]);
+    assert!(ok && err.contains("is up to date"), "{err}");
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    fs::write(tmp.join("src/lib.topo"), lib(8081)).expect("write");
+    let (ok, err) = build(&["build", "src", "--out", "out"]);
+    assert!(ok && err.contains("(1 written,"), "{err}");
+    assert!(fs::read_to_string(&upstream)
+        .expect("read")
+        .contains("8081"));
+    // Another flag is another output.
+    let (ok, err) = build(&["build", "src", "--out", "out", "--layout", "bundle"]);
+    assert!(ok && !err.contains("is up to date"), "{err}");
+    let (ok, err) = build(&["build", "src", "--out", "out"]);
+    assert!(ok && !err.contains("is up to date"), "{err}");
+    // A renamed file: the import no longer finds it, although every byte is the same.
+    fs::rename(tmp.join("src/lib.topo"), tmp.join("src/lib2.topo")).expect("rename");
+    let (ok, err) = build(&["build", "src", "--out", "out"]);
+    assert!(!ok && err.contains("E0"), "{err}");
+    fs::rename(tmp.join("src/lib2.topo"), tmp.join("src/lib.topo")).expect("rename");
+
+    // One file named: its import is read too, and a change to it is a change of the input.
+    let (ok, err) = build(&["build", "src/main.topo", "--out", "one"]);
+    assert!(ok, "{err}");
+    let (ok, err) = build(&["build", "src/main.topo", "--out", "one"]);
+    assert!(ok && err.contains("is up to date"), "{err}");
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    fs::write(tmp.join("src/lib.topo"), lib(8080)).expect("write");
+    let (ok, err) = build(&["build", "src/main.topo", "--out", "one"]);
+    assert!(ok && err.contains("(1 written,"), "{err}");
+    let _ = fs::remove_dir_all(&tmp);
+}
+
 /// A symlink loop in a source folder is reported, not followed forever; a linked file counts.
 #[test]
 fn symlink_loops_are_reported() {
