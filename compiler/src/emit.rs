@@ -410,7 +410,8 @@ fn line_blocks(text: &str, size: usize) -> Vec<&str> {
     let mut blocks = Vec::new();
     let mut rest = text;
     while !rest.is_empty() {
-        let cut = match rest.get(size..).and_then(|tail| tail.find('\n')) {
+        // Found bytewise: `size` need not be a character boundary, a line end is.
+        let cut = match rest.as_bytes().iter().skip(size).position(|&b| b == b'\n') {
             Some(i) => size + i + 1,
             None => rest.len(),
         };
@@ -1286,6 +1287,27 @@ mod tests {
         fs::write(&manifest, format!("{text}c0/f0.yaml\tnot a line\n")).expect("append");
         assert!(!up_to_date(&out, 7), "a malformed manifest line");
         let _ = fs::remove_dir_all(&out);
+    }
+
+    /// The no-op check reads the manifest in blocks of whole lines: together they are the
+    /// text, each ends a line, and a cut inside a multi-byte character moves to the line end.
+    #[test]
+    fn line_blocks_cut_at_line_ends() {
+        let text: String = (0..200)
+            .map(|i| format!("c{}/ns-é{i}/f{i}.yaml\t{i:016x}\t{i}\n", i % 7))
+            .collect();
+        for size in [1, 7, 30, 31, 32, 100, 4096, text.len(), text.len() + 1] {
+            let blocks = line_blocks(&text, size);
+            assert_eq!(blocks.concat(), text, "size {size}");
+            assert!(blocks.iter().all(|b| b.ends_with('\n')), "size {size}");
+            let (_, full) = blocks.split_last().expect("a block");
+            assert!(
+                full.iter().all(|b| b.len() > size),
+                "size {size}: every block but the last is longer than the size"
+            );
+        }
+        assert_eq!(line_blocks("a\nb", 0), ["a\n", "b"]);
+        assert!(line_blocks("", 8).is_empty());
     }
 
     #[test]

@@ -78,13 +78,22 @@ impl Listing {
     /// The listed fingerprint from the files on disk, read now. `None` when a file cannot be
     /// read or is not text (the build reports it).
     pub fn disk_key(&self, salt: u64) -> Option<u64> {
+        use std::io::Read;
         let mut texts = Vec::with_capacity(self.files.len());
+        // One buffer for every file: this runs before a no-op rebuild and nothing else, and
+        // fresh memory for each file (freed, returned, faulted in again) was measurable.
+        let mut bytes = Vec::new();
         for f in &self.files {
-            let meta = std::fs::metadata(&f.path).ok()?;
-            if meta.len() > load::MAX_FILE_BYTES {
+            let file = std::fs::File::open(&f.path).ok()?;
+            bytes.clear();
+            file.take(load::MAX_FILE_BYTES + 1)
+                .read_to_end(&mut bytes)
+                .ok()?;
+            if bytes.len() as u64 > load::MAX_FILE_BYTES {
                 return None;
             }
-            let text = load::source_text(std::fs::read(&f.path).ok()?).ok()?;
+            load::blank_bom(&mut bytes);
+            let text = std::str::from_utf8(&bytes).ok()?;
             texts.push((hash_bytes(text.as_bytes()), text.len()));
         }
         Some(self.key(salt, &texts))
@@ -167,6 +176,59 @@ fn slashed(path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diag::Diagnostics;
+
+    fn loaded(paths: &[PathBuf]) -> Loaded {
+        let mut diags = Diagnostics::default();
+        let loaded = load::load(paths, load::LoadOptions::default(), &mut diags).expect("load");
+        assert!(!diags.has_errors());
+        loaded
+    }
+
+    /// The key a no-op rebuild computes from the bytes is the one the build recorded from
+    /// the loaded text (a byte order mark included), and there is none when the program read
+    /// a file that is not listed.
+    #[test]
+    fn disk_and_loaded_keys_agree_and_cover_the_listed_files_only() {
+        let dir = std::env::temp_dir().join(format!("topoc-inputs-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("src")).expect("mkdir");
+        std::fs::write(
+            dir.join("src/a.topo"),
+            "\u{feff}import \"./b.topo\"\ncluster east { }\n",
+        )
+        .expect("write");
+        std::fs::write(dir.join("src/b.topo"), "import \"../c.topo\"\n").expect("write");
+        std::fs::write(dir.join("c.topo"), "cluster west { }\n").expect("write");
+
+        let folder = [dir.join("src")];
+        let listing = Listing::of(&folder).expect("listing");
+        let mut diags = Diagnostics::default();
+        let options = load::LoadOptions {
+            imports_outside: true,
+        };
+        let program = load::load(&folder, options, &mut diags).expect("load");
+        assert!(!diags.has_errors());
+        assert_eq!(
+            listing.loaded_key(1, &program),
+            None,
+            "c.topo is not listed"
+        );
+
+        let both = [dir.join("src"), dir.join("c.topo")];
+        let listing = Listing::of(&both).expect("listing");
+        let key = listing.loaded_key(1, &loaded(&both)).expect("all listed");
+        assert_eq!(listing.disk_key(1), Some(key));
+        assert_ne!(listing.disk_key(2), Some(key), "another salt");
+        std::fs::write(dir.join("c.topo"), "cluster west { }\n\n").expect("write");
+        assert_ne!(listing.disk_key(1), Some(key), "an edited file");
+        assert_ne!(inputs_key_of(&both), key, "not the loaded fingerprint");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    fn inputs_key_of(paths: &[PathBuf]) -> u64 {
+        loaded_key(1, &loaded(paths))
+    }
 
     #[test]
     fn relative_paths_between_folders() {

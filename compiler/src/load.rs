@@ -174,12 +174,16 @@ pub fn root_of(path: &Path) -> PathBuf {
 
 /// A source file's bytes as the program text: UTF-8, with a byte order mark turned into
 /// spaces (it is not part of the program, and offsets stay those of the file).
-pub fn source_text(bytes: Vec<u8>) -> Result<String, std::string::FromUtf8Error> {
-    let mut text = String::from_utf8(bytes)?;
-    if text.starts_with('\u{feff}') {
-        text.replace_range(..3, "   ");
+pub fn source_text(mut bytes: Vec<u8>) -> Result<String, std::string::FromUtf8Error> {
+    blank_bom(&mut bytes);
+    String::from_utf8(bytes)
+}
+
+/// [`source_text`] in place, for bytes that are only hashed.
+pub fn blank_bom(bytes: &mut [u8]) {
+    if let Some(bom) = bytes.get_mut(..3).filter(|b| **b == [0xef, 0xbb, 0xbf]) {
+        bom.copy_from_slice(b"   ");
     }
-    Ok(text)
 }
 
 /// Load one source given as text, after the prelude. Nothing is read from disk.
