@@ -377,24 +377,28 @@ pub fn up_to_date(out: &Path, fingerprint: u64) -> bool {
     // The output files are still those written: same sizes, not modified after the manifest.
     // Only sizes are compared, straight from the text, in parallel blocks of whole lines:
     // at fleet scale the body is 400,000 lines, and collecting paths and results for them
-    // first was a third of a no-op rebuild (mostly fresh memory for the kernel to clear).
+    // first was tens of MiB of fresh memory for the kernel to clear.
     line_blocks(skip_comments(&text), 64 * 1024)
         .par_iter()
-        .all(|block| {
-            let mut lookup = Lookup::new(out);
-            block.lines().all(|line| {
-            let mut fields = line.split('\t');
-            let (Some(rel), Some(_hash), Some(size)) = (fields.next(), fields.next(), fields.next())
-            else {
-                return false;
-            };
-            let Ok(size) = size.parse::<u64>() else {
-                return false;
-            };
-            is_contained(rel)
-                && matches!(lookup.seen(rel), Some((len, Some(t))) if len == size && t <= written)
-        })
-        })
+        .all(|block| as_written(out, block, written))
+}
+
+/// Whether every file of these manifest lines has its recorded size and was not modified
+/// after the manifest was written (`written`). A malformed line is a no.
+fn as_written(out: &Path, lines: &str, written: std::time::SystemTime) -> bool {
+    let mut lookup = Lookup::new(out);
+    lines.lines().all(|line| {
+        let mut fields = line.split('\t');
+        let (Some(rel), Some(_hash), Some(size)) = (fields.next(), fields.next(), fields.next())
+        else {
+            return false;
+        };
+        let Ok(size) = size.parse::<u64>() else {
+            return false;
+        };
+        is_contained(rel)
+            && matches!(lookup.seen(rel), Some((len, Some(t))) if len == size && t <= written)
+    })
 }
 
 /// `text` after its leading `#` lines.
