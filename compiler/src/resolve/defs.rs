@@ -81,8 +81,8 @@ fn one_management(cx: &mut Cx<'_, '_>, clusters: &[Cluster]) {
 ///
 /// Definitions lower independently: each reads the table and reports into the sink. So the
 /// blocks are lowered in parallel chunks, each chunk into a sink of its own, and the results
-/// and diagnostics are put back in load order (at fleet scale, 10,000 routes lowered one after
-/// the other were most of resolution, on one core).
+/// and diagnostics are put back in load order (at fleet scale, 10,000 routes were lowered one
+/// after the other on one core: `check` of L took 0.24–0.27 s that way, 0.21–0.25 s now).
 fn all<'a, T: Send>(
     cx: &mut Cx<'_, 'a>,
     kind: Kind,
