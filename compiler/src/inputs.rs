@@ -222,11 +222,11 @@ mod tests {
         assert_ne!(listing.disk_key(2), Some(key), "another salt");
         std::fs::write(dir.join("c.topo"), "cluster west { }\n\n").expect("write");
         assert_ne!(listing.disk_key(1), Some(key), "an edited file");
-        assert_ne!(inputs_key_of(&both), key, "not the loaded fingerprint");
+        assert_ne!(loaded_key_of(&both), key, "not the loaded fingerprint");
         let _ = std::fs::remove_dir_all(&dir);
     }
 
-    fn inputs_key_of(paths: &[PathBuf]) -> u64 {
+    fn loaded_key_of(paths: &[PathBuf]) -> u64 {
         loaded_key(1, &loaded(paths))
     }
 

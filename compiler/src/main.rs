@@ -322,7 +322,10 @@ fn build(args: &BuildArgs) -> ExitCode {
         || salt(args),
         || topoc::inputs::Listing::of(&args.common.paths),
     );
-    let listed = listing.as_ref().and_then(|l| l.disk_key(salt));
+    let listed = listing
+        .as_ref()
+        .filter(|_| may_skip)
+        .and_then(|l| l.disk_key(salt));
     if let Some(key) = listed.filter(|_| may_skip) {
         if emit::up_to_date(&args.out, key) {
             return up_to_date(&args.out);
